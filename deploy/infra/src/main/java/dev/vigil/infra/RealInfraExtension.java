@@ -35,7 +35,7 @@ public final class RealInfraExtension implements ParameterResolver {
     }
 
     /** Holds a resource in JUnit's root store so it closes once, after the last test of the JVM. */
-    private record Shared(AutoCloseable resource) implements ExtensionContext.Store.CloseableResource {
+    private record Shared(AutoCloseable resource) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
         @Override
         public void close() throws Exception {
             resource.close();

@@ -1,0 +1,93 @@
+package dev.vigil.contracts.event;
+
+import dev.vigil.contracts.serde.InvalidEventException;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/** Field validation for event constructors: every failure is an {@link InvalidEventException} naming the field. */
+public final class Check {
+
+    /** Longest id (run, agent, event) accepted. */
+    public static final int MAX_ID_LENGTH = 128;
+    /** Longest free-text field (progress message, error) accepted. */
+    public static final int MAX_TEXT_LENGTH = 2048;
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]*");
+
+    private Check() {
+    }
+
+    /** Checks the fields every event carries. */
+    public static void envelope(String eventId, java.time.Instant occurredAt, int version) {
+        id(eventId, "eventId");
+        required(occurredAt, "occurredAt");
+        version(version);
+    }
+
+    /** A required identifier: 1..128 characters of letters, digits and {@code . _ : @ -}. */
+    public static String id(String value, String field) {
+        required(value, field);
+        if (value.length() > MAX_ID_LENGTH || !ID.matcher(value).matches()) {
+            throw new InvalidEventException(field + " must be 1-" + MAX_ID_LENGTH
+                    + " letters, digits or . _ : @ - (starting with a letter or digit), was '" + abbreviate(value) + "'");
+        }
+        return value;
+    }
+
+    /** An identifier that may be null. */
+    public static String optionalId(String value, String field) {
+        return value == null ? null : id(value, field);
+    }
+
+    public static <T> T required(T value, String field) {
+        if (value == null) {
+            throw new InvalidEventException(field + " is required");
+        }
+        return value;
+    }
+
+    public static String text(String value, String field) {
+        if (value != null && value.length() > MAX_TEXT_LENGTH) {
+            throw new InvalidEventException(field + " is longer than " + MAX_TEXT_LENGTH + " characters");
+        }
+        return value;
+    }
+
+    public static int attempt(int attempt) {
+        return atLeastOne(attempt, "attempt");
+    }
+
+    public static int atLeastOne(int value, String field) {
+        if (value < 1) {
+            throw new InvalidEventException(field + " must be >= 1, was " + value);
+        }
+        return value;
+    }
+
+    public static long notNegative(long value, String field) {
+        if (value < 0) {
+            throw new InvalidEventException(field + " must be >= 0, was " + value);
+        }
+        return value;
+    }
+
+    public static Duration positive(Duration value, String field) {
+        required(value, field);
+        if (value.isNegative() || value.isZero()) {
+            throw new InvalidEventException(field + " must be a positive duration, was " + value);
+        }
+        return value;
+    }
+
+    public static int version(int version) {
+        if (version != VigilEvent.VERSION) {
+            throw new InvalidEventException("unsupported version " + version + " (this build reads version "
+                    + VigilEvent.VERSION + ")");
+        }
+        return version;
+    }
+
+    static String abbreviate(String value) {
+        return value.length() <= 40 ? value : value.substring(0, 40) + "...";
+    }
+}

@@ -1,0 +1,40 @@
+package dev.vigil.contracts.event;
+
+import java.time.Instant;
+
+/**
+ * A throttled summary of a running attempt's heartbeats (at most one every few seconds per run), so
+ * run-service shows progress without a database write per heartbeat.
+ *
+ * @param heartbeats heartbeats seen for the attempt so far
+ * @param lastHeartbeatAt the broker append time of the latest one
+ */
+public record ProgressReported(
+        String eventId,
+        String runId,
+        int attempt,
+        @Nullable Long steps,
+        @Nullable String message,
+        long heartbeats,
+        Instant lastHeartbeatAt,
+        Instant occurredAt,
+        int version) implements RunActivity {
+
+    public ProgressReported {
+        Check.envelope(eventId, occurredAt, version);
+        Check.id(runId, "runId");
+        Check.attempt(attempt);
+        if (steps != null) {
+            Check.notNegative(steps, "steps");
+        }
+        Check.text(message, "message");
+        Check.notNegative(heartbeats, "heartbeats");
+        Check.required(lastHeartbeatAt, "lastHeartbeatAt");
+    }
+
+    public static ProgressReported of(String runId, int attempt, Long steps, String message, long heartbeats,
+                                      Instant lastHeartbeatAt) {
+        return new ProgressReported(Events.newId(), runId, attempt, steps, message, heartbeats, lastHeartbeatAt,
+                Events.now(), VERSION);
+    }
+}

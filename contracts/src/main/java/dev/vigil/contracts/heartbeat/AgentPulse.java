@@ -1,0 +1,27 @@
+package dev.vigil.contracts.heartbeat;
+
+import dev.vigil.contracts.event.AgentHeartbeat;
+import dev.vigil.contracts.event.VigilEvent;
+import java.time.Duration;
+
+/** Heartbeats of one agent process (agent mode); close it when the agent shuts down. */
+public final class AgentPulse extends Pulse {
+
+    private final String agentId;
+    private final String instanceId;
+
+    AgentPulse(HeartbeatClient client, String agentId, String instanceId, Duration interval) {
+        super(client, interval);
+        this.agentId = agentId;
+        this.instanceId = instanceId;
+    }
+
+    public String agentId() {
+        return agentId;
+    }
+
+    @Override
+    VigilEvent beat(long seq) {
+        return AgentHeartbeat.of(agentId, instanceId, seq);
+    }
+}

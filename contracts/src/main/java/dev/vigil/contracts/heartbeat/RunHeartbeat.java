@@ -1,0 +1,56 @@
+package dev.vigil.contracts.heartbeat;
+
+import dev.vigil.contracts.event.Check;
+import dev.vigil.contracts.event.Heartbeat;
+import dev.vigil.contracts.event.VigilEvent;
+import java.time.Duration;
+
+/**
+ * Heartbeats of one run attempt. Report progress with {@link #progress(long, String)}; it rides on the
+ * next heartbeat. Close it when the work ends (then finish the run through the API).
+ */
+public final class RunHeartbeat extends Pulse {
+
+    private final String runId;
+    private final int attempt;
+    private final String agentId;
+    private volatile Long steps;
+    private volatile String message;
+
+    RunHeartbeat(HeartbeatClient client, String runId, int attempt, String agentId, Duration interval) {
+        super(client, interval);
+        this.runId = runId;
+        this.attempt = attempt;
+        this.agentId = agentId;
+    }
+
+    /** Records progress (steps done so far and what is happening); it goes out with the next heartbeat. */
+    public void progress(long steps, String message) {
+        this.steps = Math.max(0, steps);
+        this.message = truncate(message);
+    }
+
+    /** One more step done. */
+    public synchronized void step(String message) {
+        progress(steps == null ? 1 : steps + 1, message);
+    }
+
+    public String runId() {
+        return runId;
+    }
+
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    VigilEvent beat(long seq) {
+        return Heartbeat.of(runId, attempt, agentId, seq, steps, message);
+    }
+
+    private static String truncate(String message) {
+        return message == null || message.length() <= Check.MAX_TEXT_LENGTH
+                ? message
+                : message.substring(0, Check.MAX_TEXT_LENGTH);
+    }
+}
