@@ -1,5 +1,6 @@
 package dev.vigil.contracts.event;
 
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -9,12 +10,14 @@ import java.time.Instant;
  *
  * @param instanceId identifies the agent's process incarnation (a new pod gets a new one)
  * @param seq the sender's counter, from 0
+ * @param grace how long the agent may be silent before its runs are lost (the sweeper's default if absent)
  */
 public record AgentHeartbeat(
         String eventId,
         String agentId,
         @Nullable String instanceId,
         long seq,
+        @Nullable Duration grace,
         Instant occurredAt,
         int version) implements VigilEvent {
 
@@ -23,10 +26,13 @@ public record AgentHeartbeat(
         Check.id(agentId, "agentId");
         Check.optionalId(instanceId, "instanceId");
         Check.notNegative(seq, "seq");
+        if (grace != null) {
+            Check.positive(grace, "grace");
+        }
     }
 
-    public static AgentHeartbeat of(String agentId, String instanceId, long seq) {
-        return new AgentHeartbeat(Events.newId(), agentId, instanceId, seq, Events.now(), VERSION);
+    public static AgentHeartbeat of(String agentId, String instanceId, long seq, Duration grace) {
+        return new AgentHeartbeat(Events.newId(), agentId, instanceId, seq, grace, Events.now(), VERSION);
     }
 
     @Override

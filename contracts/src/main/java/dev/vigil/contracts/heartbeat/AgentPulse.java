@@ -9,11 +9,13 @@ public final class AgentPulse extends Pulse {
 
     private final String agentId;
     private final String instanceId;
+    private final Duration grace;
 
-    AgentPulse(HeartbeatClient client, String agentId, String instanceId, Duration interval) {
+    AgentPulse(HeartbeatClient client, String agentId, String instanceId, Duration grace, Duration interval) {
         super(client, interval);
         this.agentId = agentId;
         this.instanceId = instanceId;
+        this.grace = grace;
     }
 
     public String agentId() {
@@ -22,6 +24,6 @@ public final class AgentPulse extends Pulse {
 
     @Override
     VigilEvent beat(long seq) {
-        return AgentHeartbeat.of(agentId, instanceId, seq);
+        return AgentHeartbeat.of(agentId, instanceId, seq, grace);
     }
 }

@@ -92,8 +92,8 @@ public final class HeartbeatClient implements AutoCloseable {
      * stop for {@code gracePeriod}, every run of the agent times out as {@code agent_lost}.
      */
     public AgentPulse startAgent(String agentId, Duration gracePeriod) {
-        AgentHeartbeat.of(agentId, instanceId, 0);
-        AgentPulse agent = new AgentPulse(this, agentId, instanceId, intervalFor(gracePeriod));
+        AgentHeartbeat.of(agentId, instanceId, 0, gracePeriod);
+        AgentPulse agent = new AgentPulse(this, agentId, instanceId, gracePeriod, intervalFor(gracePeriod));
         register(agent);
         return agent;
     }

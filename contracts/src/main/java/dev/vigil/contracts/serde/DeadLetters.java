@@ -29,6 +29,13 @@ public final class DeadLetters {
     public static ProducerRecord<byte[], byte[]> of(String deadLetterTopic, String sourceTopic, int partition, long offset,
                                                     byte[] key, byte[] value, Headers original, String consumer,
                                                     Throwable error) {
+        return new ProducerRecord<>(deadLetterTopic, null, key, value,
+                headers(original, sourceTopic, partition, offset, consumer, error));
+    }
+
+    /** The rejected record's headers plus the {@code vigil-dlq-*} headers saying why and whence. */
+    public static Headers headers(Headers original, String sourceTopic, int partition, long offset, String consumer,
+                                  Throwable error) {
         Headers headers = new RecordHeaders();
         if (original != null) {
             for (Header header : original) {
@@ -42,7 +49,7 @@ public final class DeadLetters {
         put(headers, VigilHeaders.DLQ_SOURCE_OFFSET, Long.toString(offset));
         put(headers, VigilHeaders.DLQ_CONSUMER, consumer);
         put(headers, VigilHeaders.DLQ_FAILED_AT, Instant.now().toString());
-        return new ProducerRecord<>(deadLetterTopic, null, key, value, headers);
+        return headers;
     }
 
     /** The text put in {@value VigilHeaders#DLQ_REASON}: the error's message, at most 1,024 characters. */

@@ -1,0 +1,35 @@
+package dev.vigil.sweeper;
+
+import java.time.Duration;
+
+/**
+ * The sweeper's tuning, all durations on the broker's clock.
+ *
+ * @param tickInterval how often each instance writes a watermark tick to every input partition
+ * @param punctuateInterval how often (in stream time) due deadlines are scanned
+ * @param blackoutThreshold a jump in broker time between consecutive input records longer than this
+ *        means nothing could be appended (broker down): silence inside it is not held against runs
+ * @param progressInterval at most one progress summary per run per this interval
+ * @param finishedRetention how long a finished run attempt is remembered, to ignore its late heartbeats
+ * @param unknownRetention how long heartbeats of a run never created are remembered (its RunCreated may be late)
+ * @param defaultAgentGrace an agent's grace period when its heartbeats do not say
+ * @param agentRetention how long a lost agent is remembered
+ * @param maxDuePerPunctuation the most deadlines handled in one punctuation (the rest come next time)
+ */
+public record SweeperConfig(
+        Duration tickInterval,
+        Duration punctuateInterval,
+        Duration blackoutThreshold,
+        Duration progressInterval,
+        Duration finishedRetention,
+        Duration unknownRetention,
+        Duration defaultAgentGrace,
+        Duration agentRetention,
+        int maxDuePerPunctuation) {
+
+    public static SweeperConfig defaults() {
+        return new SweeperConfig(Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofSeconds(2),
+                Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(30),
+                Duration.ofDays(1), 10_000);
+    }
+}
