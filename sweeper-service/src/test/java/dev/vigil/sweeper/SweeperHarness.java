@@ -66,6 +66,7 @@ final class SweeperHarness implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sweeper-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         driver = new TopologyTestDriver(SweeperTopology.build(TOPICS, config, metrics, false), props, Instant.EPOCH);
         heartbeats = driver.createInputTopic(TOPICS.heartbeats().name(), new StringSerializer(),
                 TOPICS.heartbeats().valueSerde().serializer());

@@ -3,7 +3,7 @@ package dev.vigil.contracts.heartbeat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import dev.vigil.contracts.KafkaRecords;
+import dev.vigil.infra.KafkaRecords;
 import dev.vigil.contracts.event.AgentHeartbeat;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.topic.TopicCatalog;

@@ -1,4 +1,4 @@
-package dev.vigil.contracts;
+package dev.vigil.infra;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +12,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads a topic from the beginning, for assertions in integration tests. */
+/** Reads a topic from the beginning (committed records only), for assertions in tests and harnesses. */
 public final class KafkaRecords {
 
     private KafkaRecords() {

@@ -1,0 +1,39 @@
+package dev.vigil.sweeper;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code vigil.kafka.*}: where the broker is and any client setting every Kafka client of this
+ * service gets (SASL/TLS: {@code vigil.kafka.client."security.protocol"}, or env
+ * {@code VIGIL_KAFKA_CLIENT_SECURITY_PROTOCOL}).
+ */
+@ConfigurationProperties("vigil.kafka")
+public class KafkaSettings {
+
+    private String bootstrapServers = "localhost:9092";
+    private Map<String, String> client = new HashMap<>();
+
+    public Map<String, Object> clientConfig() {
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("bootstrap.servers", bootstrapServers);
+        return config;
+    }
+
+    public String getBootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public void setBootstrapServers(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    public Map<String, String> getClient() {
+        return client;
+    }
+
+    public void setClient(Map<String, String> client) {
+        this.client = client;
+    }
+}

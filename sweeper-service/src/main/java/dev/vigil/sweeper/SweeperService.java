@@ -1,0 +1,124 @@
+package dev.vigil.sweeper;
+
+import dev.vigil.contracts.topic.TopicCatalog;
+import dev.vigil.contracts.topic.TopicProvisioner;
+import dev.vigil.sweeper.run.RunSweeper;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import jakarta.annotation.PreDestroy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs the sweeper's Kafka Streams application and its watermark ticker for the life of the service. */
+@Context
+public class SweeperService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SweeperService.class);
+
+    private final KafkaStreams streams;
+    private final WatermarkTicker ticker;
+
+    public SweeperService(SweeperSettings settings, KafkaSettings kafka, MeterRegistry registry,
+                          @Value("${vigil.topic-prefix}") String topicPrefix) {
+        TopicCatalog topics = new TopicCatalog(topicPrefix);
+        List<String> inputs = List.of(topics.heartbeats().name(), topics.agentHeartbeats().name(), topics.runEvents().name());
+        prepareTopics(kafka.clientConfig(), topics, settings, inputs);
+
+        SweeperConfig config = settings.toConfig();
+        SweeperMetrics metrics = new SweeperMetrics(registry);
+        streams = new KafkaStreams(SweeperTopology.build(topics, config, metrics, true), streamsConfig(settings, kafka));
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("sweeper stream thread died; replacing it", e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        Gauge.builder("vigil.sweeper.tracked.runs", this, SweeperService::trackedRuns)
+                .description("runs this instance tracks (approximate)").register(registry);
+        streams.start();
+        ticker = new WatermarkTicker(kafka.clientConfig(), inputs);
+        ticker.start(config.tickInterval());
+        LOG.info("sweeper {} started on {} (topics {}*)", settings.getApplicationId(), kafka.getBootstrapServers(),
+                topicPrefix);
+    }
+
+    /** The Kafka Streams state: RUNNING or REBALANCING is healthy. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    double trackedRuns() {
+        try {
+            return streams.store(StoreQueryParameters.fromNameAndType(RunSweeper.RUNS,
+                    QueryableStoreTypes.<String, byte[]>keyValueStore())).approximateNumEntries();
+        } catch (RuntimeException notQueryableNow) {
+            return Double.NaN;
+        }
+    }
+
+    @Override
+    @PreDestroy
+    public void close() {
+        ticker.close();
+        streams.close(Duration.ofSeconds(30));
+    }
+
+    static Properties streamsConfig(SweeperSettings settings, KafkaSettings kafka) {
+        Properties props = new Properties();
+        props.putAll(kafka.clientConfig());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.getApplicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.getCommitInterval().toMillis());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getStreamThreads());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, settings.getStateDir());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.getReplicationFactor());
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
+        // Hand a dead instance's partitions over quickly: their deadlines wait until then.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 2_000);
+        return props;
+    }
+
+    private static void prepareTopics(Map<String, Object> clientConfig, TopicCatalog topics, SweeperSettings settings,
+                                      List<String> inputs) {
+        try (Admin admin = Admin.create(clientConfig)) {
+            if (settings.isCreateTopics()) {
+                TopicProvisioner.createMissing(admin, topics, settings.getReplicationFactor());
+            }
+            List<ConfigResource> resources = inputs.stream()
+                    .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+            Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
+            configs.forEach((resource, config) -> {
+                String type = config.get("message.timestamp.type").value();
+                if (!"LogAppendTime".equals(type)) {
+                    LOG.error("topic {} uses {}: heartbeat gaps would be measured on the senders' clocks, not the "
+                            + "broker's; set message.timestamp.type=LogAppendTime", resource.name(), type);
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot prepare the sweeper's topics: " + e.getMessage(), e);
+        }
+    }
+
+}
