@@ -28,7 +28,7 @@ public record SweeperConfig(
         int maxDuePerPunctuation) {
 
     public static SweeperConfig defaults() {
-        return new SweeperConfig(Duration.ofMillis(100), Duration.ofMillis(50), Duration.ofSeconds(2),
+        return new SweeperConfig(Duration.ofMillis(50), Duration.ofMillis(10), Duration.ofSeconds(2),
                 Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(30),
                 Duration.ofDays(1), 10_000);
     }

@@ -16,6 +16,7 @@ public final class SweeperMetrics {
     private final Map<String, Counter> ignored = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
     private final Counter heartbeats;
+    private final Counter runsCreated;
     private final Counter firstHeartbeats;
     private final Counter progressReports;
     private final Counter blackouts;
@@ -29,6 +30,7 @@ public final class SweeperMetrics {
                         .description("timeouts emitted, by reason").register(registry));
             }
         }
+        runsCreated = Counter.builder("vigil.sweeper.runs.created").description("run attempts armed (RunCreated)").register(registry);
         heartbeats = Counter.builder("vigil.sweeper.heartbeats").description("run heartbeats processed").register(registry);
         firstHeartbeats = Counter.builder("vigil.sweeper.first.heartbeats").description("run attempts seen starting").register(registry);
         progressReports = Counter.builder("vigil.sweeper.progress.reports").description("progress summaries emitted").register(registry);
@@ -55,6 +57,10 @@ public final class SweeperMetrics {
     public void deadLettered(String topic) {
         deadLetters.computeIfAbsent(topic, t -> Counter.builder("vigil.sweeper.dead.letters").tag("topic", t)
                 .description("input records sent to the dead-letter topic").register(registry)).increment();
+    }
+
+    public void runCreated() {
+        runsCreated.increment();
     }
 
     public void heartbeat() {

@@ -185,10 +185,27 @@ public final class KafkaServerProcess implements KafkaBroker {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms256m", "-Xmx1g", "-XX:+UseG1GC",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", classpath(),
                 mainClass));
         command.addAll(List.of(args));
         return new ProcessBuilder(command);
+    }
+
+    /** This JVM's classpath, also when a launcher (Maven's exec:java) loaded us through its own class loader. */
+    private static String classpath() {
+        if (KafkaServerProcess.class.getClassLoader() instanceof java.net.URLClassLoader loader
+                && loader.getURLs().length > 0) {
+            List<String> entries = new ArrayList<>();
+            for (java.net.URL url : loader.getURLs()) {
+                try {
+                    entries.add(Path.of(url.toURI()).toString());
+                } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                    entries.add(url.getPath());
+                }
+            }
+            return String.join(java.io.File.pathSeparator, entries);
+        }
+        return System.getProperty("java.class.path");
     }
 
     private static boolean waitFor(Process process) {

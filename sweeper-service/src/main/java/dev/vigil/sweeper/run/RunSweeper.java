@@ -177,6 +177,7 @@ public final class RunSweeper extends SweepingProcessor {
         }
         reschedule(runId, state, at);
         save(runId, state);
+        metrics.runCreated();
     }
 
     private void onStopRequested(RunStopRequested stop, long at) {
