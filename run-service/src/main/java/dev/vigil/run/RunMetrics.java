@@ -1,0 +1,98 @@
+package dev.vigil.run;
+
+import dev.vigil.contracts.event.Reason;
+import dev.vigil.contracts.event.RunStatus;
+import dev.vigil.run.outbox.OutboxRepository;
+import dev.vigil.run.store.RunRepository;
+import dev.vigil.run.store.StatusCount;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.scheduling.annotation.Scheduled;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * run-service's Prometheus metrics: runs by status, runs stuck TERMINATING past their stop timeout
+ * (the seeds' {@code sessions_stuck_terminating}), finalizations by reason, outbox lag and blocked
+ * rows, and records that changed nothing. Database-backed gauges refresh every 15 s.
+ */
+@Singleton
+public class RunMetrics {
+
+    private final MeterRegistry registry;
+    private final RunRepository runs;
+    private final OutboxRepository outbox;
+    private final Map<RunStatus, AtomicLong> byStatus = new EnumMap<>(RunStatus.class);
+    private final AtomicLong stuckTerminating = new AtomicLong();
+    private final AtomicLong outboxPending = new AtomicLong();
+    private final AtomicLong outboxBlocked = new AtomicLong();
+    private final AtomicLong outboxLagMs = new AtomicLong();
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public RunMetrics(MeterRegistry registry, RunRepository runs, OutboxRepository outbox) {
+        this.registry = registry;
+        this.runs = runs;
+        this.outbox = outbox;
+        for (RunStatus status : RunStatus.values()) {
+            AtomicLong value = new AtomicLong();
+            byStatus.put(status, value);
+            Gauge.builder("vigil.runs", value, AtomicLong::get).tag("status", status.name())
+                    .description("runs by status").register(registry);
+        }
+        Gauge.builder("vigil.runs.stuck.terminating", stuckTerminating, AtomicLong::get)
+                .description("runs TERMINATING longer than their stop timeout").register(registry);
+        Gauge.builder("vigil.outbox.pending", outboxPending, AtomicLong::get)
+                .description("outbox rows waiting to be published").register(registry);
+        Gauge.builder("vigil.outbox.blocked", outboxBlocked, AtomicLong::get)
+                .description("outbox rows that failed too often and wait for an operator").register(registry);
+        Gauge.builder("vigil.outbox.lag", outboxLagMs, AtomicLong::get).baseUnit("milliseconds")
+                .description("age of the oldest unpublished outbox row").register(registry);
+    }
+
+    public void finalized(Reason reason) {
+        counter("vigil.runs.finalized", "reason", reason.code()).increment();
+    }
+
+    /** Something that changed nothing: a stale attempt, a repeated finish, a late timeout. */
+    public void ignored(String why) {
+        counter("vigil.runs.ignored", "why", why).increment();
+    }
+
+    public void deadLettered(String topic) {
+        counter("vigil.run.service.dead.letters", "topic", topic).increment();
+    }
+
+    public void outboxBlocked() {
+        counter("vigil.outbox.blocked.rows", "state", "blocked").increment();
+    }
+
+    public double count(String name, String tag, String value) {
+        Counter counter = counters.get(name + "|" + value);
+        return counter == null ? 0 : counter.count();
+    }
+
+    private Counter counter(String name, String tag, String value) {
+        return counters.computeIfAbsent(name + "|" + value,
+                k -> Counter.builder(name).tag(tag, value).register(registry));
+    }
+
+    /** Refreshes the database-backed gauges. */
+    @Scheduled(fixedDelay = "15s", initialDelay = "1s")
+    void refresh() {
+        byStatus.values().forEach(v -> v.set(0));
+        for (StatusCount count : runs.countByStatus()) {
+            byStatus.get(RunStatus.valueOf(count.status())).set(count.runs());
+        }
+        stuckTerminating.set(runs.countStuckTerminating());
+        outboxPending.set(outbox.pending());
+        outboxBlocked.set(outbox.blocked());
+        Instant oldest = outbox.oldestPending();
+        outboxLagMs.set(oldest == null ? 0 : Math.max(0, Duration.between(oldest, Instant.now()).toMillis()));
+    }
+}

@@ -1,0 +1,26 @@
+package dev.vigil.run.api;
+
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.exceptions.HttpStatusException;
+import io.micronaut.security.authentication.Authentication;
+
+/** Who is calling: the workspace claim scopes every read and write, the subject is the audited actor. */
+final class Callers {
+
+    static final String WORKSPACE_CLAIM = "workspace";
+
+    private Callers() {
+    }
+
+    static String workspace(Authentication caller) {
+        Object workspace = caller.getAttributes().get(WORKSPACE_CLAIM);
+        if (!(workspace instanceof String name) || name.isBlank()) {
+            throw new HttpStatusException(HttpStatus.FORBIDDEN, "the token has no '" + WORKSPACE_CLAIM + "' claim");
+        }
+        return name;
+    }
+
+    static String actor(Authentication caller) {
+        return "user:" + caller.getName();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.vigil.run.api;
+
+import dev.vigil.run.RunService;
+import dev.vigil.run.store.RunRow;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.annotation.Body;
+import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.security.annotation.Secured;
+import io.micronaut.security.authentication.Authentication;
+import io.micronaut.security.rules.SecurityRule;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.net.URI;
+
+/**
+ * The run API. Every call is scoped to the workspace named by the caller's token: another
+ * workspace's runs do not exist for it (404, never 403).
+ */
+@Controller("/api/v1/runs")
+@Secured(SecurityRule.IS_AUTHENTICATED)
+@Tag(name = "runs")
+public class RunController {
+
+    private final RunService runs;
+
+    public RunController(RunService runs) {
+        this.runs = runs;
+    }
+
+    @Post
+    @Operation(summary = "Create a run (PENDING); 409 names the active run if the key already has one")
+    public HttpResponse<RunViews.Run> create(@Body RunViews.CreateRun body, Authentication caller) {
+        RunRow run = runs.create(Callers.workspace(caller), Callers.actor(caller), body);
+        return HttpResponse.created(RunMapper.view(run), URI.create("/api/v1/runs/" + run.id()));
+    }
+
+    @Get("/{id}")
+    @Operation(summary = "Read one run")
+    public RunViews.Run get(String id, Authentication caller) {
+        return RunMapper.view(runs.get(Callers.workspace(caller), id));
+    }
+
+    @Get
+    @Operation(summary = "List runs newest first; filter by key and status; page with cursor")
+    public RunViews.Page list(@Nullable @QueryValue String key, @Nullable @QueryValue String status,
+                              @Nullable @QueryValue Integer limit, @Nullable @QueryValue String cursor,
+                              Authentication caller) {
+        RunService.Page page = runs.list(Callers.workspace(caller), key, status, limit, cursor);
+        return new RunViews.Page(page.rows().stream().map(RunMapper::view).toList(), page.nextCursor());
+    }
+
+    @Post("/{id}/stop")
+    @Operation(summary = "Request a stop: TERMINATING, and a StopRun command to the agent")
+    public HttpResponse<RunViews.Run> stop(String id, Authentication caller) {
+        return HttpResponse.accepted().body(RunMapper.view(runs.stop(Callers.workspace(caller), Callers.actor(caller), id)));
+    }
+
+    @Post("/{id}/finish")
+    @Operation(summary = "Finish the run (at most once); a repeated or racing finish returns the current state")
+    public RunViews.Run finish(String id, @Body RunViews.Finish body, Authentication caller) {
+        return RunMapper.view(runs.finish(Callers.workspace(caller), Callers.actor(caller), id, body));
+    }
+}

@@ -1,0 +1,86 @@
+package dev.vigil.run.store;
+
+import dev.vigil.contracts.event.RunStatus;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.Query;
+import io.micronaut.data.jdbc.annotation.JdbcRepository;
+import io.micronaut.data.model.query.builder.sql.Dialect;
+import io.micronaut.data.repository.GenericRepository;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Reads and guarded writes of runs. Every state change is a conditional UPDATE that names the states
+ * it may leave (and the attempt it applies to), so a terminal write happens at most once: the loser
+ * of any race updates nothing and learns the current state instead.
+ */
+@JdbcRepository(dialect = Dialect.POSTGRES)
+public interface RunRepository extends GenericRepository<RunRow, UUID> {
+
+    RunRow save(RunRow run);
+
+    Optional<RunRow> findById(UUID id);
+
+    Optional<RunRow> findByIdAndWorkspace(UUID id, String workspace);
+
+    @Query("""
+            select * from runs
+            where workspace = :workspace and run_key = :key and status in ('PENDING', 'RUNNING', 'TERMINATING')
+            limit 1""")
+    Optional<RunRow> findActive(String workspace, String key);
+
+    @Query("""
+            select * from runs
+            where workspace = :workspace
+              and (cast(:key as text) is null or run_key = :key)
+              and (cast(:status as text) is null or status = :status)
+              and (created_at, id) < (:beforeCreatedAt, :beforeId)
+            order by created_at desc, id desc
+            limit :limit""")
+    List<RunRow> page(String workspace, @Nullable String key, @Nullable String status, Instant beforeCreatedAt,
+                      UUID beforeId, int limit);
+
+    /** PENDING/RUNNING → TERMINATING, first stop request. */
+    @Query("""
+            update runs set status = 'TERMINATING', stop_requested_at = :now, stop_attempts = 1, updated_at = :now
+            where id = :id and status in ('PENDING', 'RUNNING')""")
+    int requestStop(UUID id, Instant now);
+
+    /** Re-sends a stop: only for the stop request that timed out, while still TERMINATING. */
+    @Query("""
+            update runs set stop_requested_at = :now, stop_attempts = stop_attempts + 1, updated_at = :now
+            where id = :id and attempt = :attempt and status = 'TERMINATING' and stop_attempts = :stopAttempt""")
+    int resendStop(UUID id, int attempt, int stopAttempt, Instant now);
+
+    /** The terminal write: at most once per attempt, whoever races it. */
+    @Query("""
+            update runs set status = :status, reason = :reason, error = :error, finished_at = :now, updated_at = :now
+            where id = :id and attempt = :attempt and status in ('PENDING', 'RUNNING', 'TERMINATING')""")
+    int finish(UUID id, int attempt, String status, String reason, @Nullable String error, Instant now);
+
+    /** PENDING → RUNNING on the attempt's first heartbeat (TERMINATING runs just record the start). */
+    @Query("""
+            update runs set status = case when status = 'PENDING' then 'RUNNING' else status end,
+                            started_at = :startedAt, last_heartbeat_at = :startedAt, updated_at = :now
+            where id = :id and attempt = :attempt and started_at is null
+              and status in ('PENDING', 'TERMINATING')""")
+    int start(UUID id, int attempt, Instant startedAt, Instant now);
+
+    @Query("""
+            update runs set steps = coalesce(:steps, steps), progress_message = coalesce(:message, progress_message),
+                            heartbeats = :heartbeats, last_heartbeat_at = :lastHeartbeatAt, updated_at = :now
+            where id = :id and attempt = :attempt and status in ('PENDING', 'RUNNING', 'TERMINATING')
+              and (last_heartbeat_at is null or last_heartbeat_at <= :lastHeartbeatAt)""")
+    int progress(UUID id, int attempt, @Nullable Long steps, @Nullable String message, long heartbeats,
+                 Instant lastHeartbeatAt, Instant now);
+
+    @Query("select status, count(*) as runs from runs group by status")
+    List<StatusCount> countByStatus();
+
+    @Query("""
+            select count(*) from runs where status = 'TERMINATING'
+              and stop_requested_at + stop_timeout_ms * interval '1 millisecond' < now()""")
+    long countStuckTerminating();
+}

@@ -1,0 +1,39 @@
+package dev.vigil.run.store;
+
+import dev.vigil.contracts.event.RunStatus;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.data.annotation.Id;
+import io.micronaut.data.annotation.MappedEntity;
+import io.micronaut.data.annotation.MappedProperty;
+import java.time.Instant;
+import java.util.UUID;
+
+/** One row of {@code runs}. Only run-service writes it, and only through {@link RunRepository}'s guarded updates. */
+@MappedEntity("runs")
+public record RunRow(
+        @Id UUID id,
+        String workspace,
+        @MappedProperty("run_key") String key,
+        @Nullable String kind,
+        @Nullable String agentId,
+        int attempt,
+        RunStatus status,
+        @Nullable String reason,
+        @Nullable String error,
+        long heartbeatTimeoutMs,
+        long startTimeoutMs,
+        long stopTimeoutMs,
+        long maxDurationMs,
+        @Nullable String cleanupNamespace,
+        @Nullable String cleanupLabels,
+        @Nullable Long steps,
+        @Nullable String progressMessage,
+        long heartbeats,
+        @Nullable Instant lastHeartbeatAt,
+        int stopAttempts,
+        Instant createdAt,
+        @Nullable Instant startedAt,
+        @Nullable Instant stopRequestedAt,
+        @Nullable Instant finishedAt,
+        Instant updatedAt) {
+}

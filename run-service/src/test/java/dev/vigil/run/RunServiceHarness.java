@@ -1,0 +1,113 @@
+package dev.vigil.run;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.vigil.contracts.event.VigilEvent;
+import dev.vigil.contracts.serde.EventJson;
+import dev.vigil.contracts.topic.TopicCatalog;
+import dev.vigil.infra.KafkaBroker;
+import dev.vigil.infra.KafkaRecords;
+import dev.vigil.infra.PostgresDatabase;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** run-service on the real broker and database, with an HTTP client and token minting. */
+final class RunServiceHarness implements AutoCloseable {
+
+    static final String SECRET = "test-secret-0123456789abcdef0123456789abcdef";
+
+    final TopicCatalog topics;
+    final String bootstrap;
+    final PostgresDatabase db;
+    final EmbeddedServer server;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    RunServiceHarness(KafkaBroker kafka, PostgresDatabase db, String prefix, Map<String, Object> extra) throws Exception {
+        this.topics = new TopicCatalog(prefix);
+        this.bootstrap = kafka.bootstrapServers();
+        this.db = db;
+        String schema = prefix.replaceAll("[^a-z0-9]", "_") + "db";
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+             Statement s = c.createStatement()) {
+            s.execute("drop schema if exists " + schema + " cascade");
+            s.execute("create schema " + schema);
+        }
+        Map<String, Object> props = new HashMap<>(Map.of(
+                "micronaut.server.port", -1,
+                "datasources.default.url", db.jdbcUrl() + (db.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=" + schema,
+                "datasources.default.username", db.username(),
+                "datasources.default.password", db.password(),
+                "vigil.topic-prefix", prefix,
+                "vigil.kafka.bootstrap-servers", bootstrap,
+                "vigil.kafka.replication-factor", 1,
+                "micronaut.security.token.jwt.signatures.secret.generator.secret", SECRET));
+        props.putAll(extra);
+        server = ApplicationContext.run(EmbeddedServer.class, props);
+    }
+
+    static String token(String subject, String workspace, Duration validFor) throws Exception {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject)
+                .expirationTime(Date.from(Instant.now().plus(validFor)));
+        if (workspace != null) {
+            claims.claim("workspace", workspace);
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+        jwt.sign(new MACSigner(SECRET));
+        return jwt.serialize();
+    }
+
+    HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURI() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    <V> List<ConsumerRecord<String, V>> read(String topic, Deserializer<V> values, Duration timeout,
+                                            java.util.function.Predicate<List<ConsumerRecord<String, V>>> done) {
+        return KafkaRecords.readUntil(bootstrap, topic, values, timeout, done);
+    }
+
+    void publish(String topic, String key, VigilEvent event) throws Exception {
+        publishRaw(topic, key, EventJson.write(event));
+    }
+
+    void publishRaw(String topic, String key, byte[] value) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.getApplicationContext().close();
+    }
+}
