@@ -1,35 +1,121 @@
 package dev.vigil.cleaner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.vigil.cleaner.events.KafkaConnection;
+import dev.vigil.cleaner.events.RunEventLoop;
+import dev.vigil.cleaner.gc.GarbageCollectionJob;
+import dev.vigil.cleaner.kubernetes.ResourceKind;
+import dev.vigil.cleaner.runstate.RunStateStore;
+import dev.vigil.cleaner.settings.CleanerSettings;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** The service starts, serves health and metrics, and reads its configuration; without Kafka or Kubernetes. */
 class ApplicationTest {
+
+    private static final Map<String, Object> OFFLINE = Map.of(
+            "micronaut.server.port", -1,
+            "vigil.cleaner.consumer.enabled", false,
+            "vigil.cleaner.gc.enabled", false);
+
+    /** For contexts closed right after start: the health monitor's scheduling would race the close. */
+    private static final Map<String, Object> CONFIG_ONLY = Map.of(
+            "micronaut.server.port", -1,
+            "micronaut.health.monitor.enabled", false,
+            "vigil.cleaner.consumer.enabled", false,
+            "vigil.cleaner.gc.enabled", false);
+
+    private static HttpResponse<String> get(EmbeddedServer server, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.getURI().resolve(path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
     @Test
     void startsServesHealthAndMetricsAndStopsCleanly() throws Exception {
-        EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, Map.of("micronaut.server.port", -1));
-        HttpClient http = HttpClient.newHttpClient();
+        EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, OFFLINE);
         try {
-            HttpResponse<String> health = http.send(HttpRequest.newBuilder(server.getURI().resolve("/health")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> health = get(server, "/health");
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).contains("\"status\":\"UP\"");
 
-            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(server.getURI().resolve("/prometheus")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            server.getApplicationContext().getBean(RunStateStore.class);
+            HttpResponse<String> metrics = get(server, "/prometheus");
             assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+            assertThat(metrics.body()).contains("jvm_memory_used_bytes").contains("vigil_cleaner_runs_tracked{state=\"live\"}");
         } finally {
             server.getApplicationContext().close();
         }
         assertThat(server.isRunning()).isFalse();
+    }
+
+    @Test
+    void schedulesGarbageCollectionWhichWaitsForTheRunState() {
+        Map<String, Object> properties = new HashMap<>(CONFIG_ONLY);
+        properties.putAll(Map.of(
+                "vigil.cleaner.gc.enabled", true,
+                "vigil.kafka.bootstrap-servers", "127.0.0.1:9",
+                "vigil.cleaner.gc.initial-delay", "10ms",
+                "vigil.cleaner.gc.interval", "50ms"));
+        try (ApplicationContext context = ApplicationContext.run(properties)) {
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(registry.find("vigil.cleaner.gc.sweeps").tag("result", "skipped").counter())
+                            .isNotNull().satisfies(c -> assertThat(c.count()).isGreaterThanOrEqualTo(2)));
+        }
+    }
+
+    @Test
+    void readsTheDefaultsFromApplicationYml() {
+        try (ApplicationContext context = ApplicationContext.run(CONFIG_ONLY)) {
+            CleanerSettings settings = context.getBean(CleanerSettings.class);
+
+            assertThat(settings.namespaces()).containsExactly("agents");
+            assertThat(settings.kinds()).containsExactly(ResourceKind.values());
+            assertThat(settings.runLabelKey()).isEqualTo("session");
+            assertThat(settings.managedByLabel()).isEqualTo(Map.of("app.kubernetes.io/managed-by", "vigil"));
+            assertThat(settings.gcGrace()).isEqualTo(Duration.ofMinutes(10));
+            assertThat(settings.retry().attempts()).isEqualTo(5);
+            assertThat(settings.retry().initialBackoff()).isEqualTo(Duration.ofMillis(200));
+            assertThat(settings.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(context.getBean(KafkaConnection.class).config())
+                    .isEqualTo(Map.of("bootstrap.servers", "localhost:9092"));
+            assertThat(context.containsBean(RunEventLoop.class)).isFalse();
+            assertThat(context.containsBean(GarbageCollectionJob.class)).isFalse();
+        }
+    }
+
+    @Test
+    void configurationOverridesTheDefaults() {
+        Map<String, Object> properties = new HashMap<>(CONFIG_ONLY);
+        properties.putAll(Map.of(
+                "vigil.cleaner.namespaces", "agents,tenant-b",
+                "vigil.cleaner.kinds", "deployments,Service",
+                "vigil.cleaner.run-label-key", "vigil.dev/run",
+                "vigil.cleaner.gc.grace", "30s",
+                "vigil.cleaner.retry.attempts", 2,
+                "vigil.kafka.bootstrap-servers", "kafka-1:9093,kafka-2:9093",
+                "vigil.kafka.client.security.protocol", "SSL"));
+        try (ApplicationContext context = ApplicationContext.run(properties)) {
+            CleanerSettings settings = context.getBean(CleanerSettings.class);
+
+            assertThat(settings.namespaces()).containsExactlyInAnyOrder("agents", "tenant-b");
+            assertThat(settings.kinds()).containsExactly(ResourceKind.DEPLOYMENT, ResourceKind.SERVICE);
+            assertThat(settings.runLabelKey()).isEqualTo("vigil.dev/run");
+            assertThat(settings.gcGrace()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(settings.retry().attempts()).isEqualTo(2);
+            assertThat(context.getBean(KafkaConnection.class).config()).isEqualTo(Map.of(
+                    "bootstrap.servers", "kafka-1:9093,kafka-2:9093", "security.protocol", "SSL"));
+        }
     }
 }

@@ -217,7 +217,7 @@ public final class KafkaServerProcess implements KafkaBroker {
         }
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

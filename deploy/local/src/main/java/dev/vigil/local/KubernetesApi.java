@@ -1,0 +1,114 @@
+package dev.vigil.local;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * A Kubernetes API for the local stack and the end-to-end test: fabric8's mock server in CRUD mode
+ * (the real REST API: create, get, list with label selectors, delete), plus the discovery documents
+ * ({@code /version}, {@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/apps/v1}, ...) the
+ * plain mock lacks, so the real {@code kubectl --server ...} can list and delete in it. No controllers
+ * run: a Deployment creates no Pods.
+ */
+public final class KubernetesApi implements AutoCloseable {
+
+    /** group/version → resources (plural, kind). */
+    private static final Map<String, List<String[]>> RESOURCES = Map.of(
+            "v1", List.of(new String[] {"pods", "Pod"}, new String[] {"services", "Service"},
+                    new String[] {"configmaps", "ConfigMap"}, new String[] {"secrets", "Secret"},
+                    new String[] {"persistentvolumeclaims", "PersistentVolumeClaim"},
+                    new String[] {"namespaces", "Namespace"}),
+            "apps/v1", List.of(new String[] {"deployments", "Deployment"}, new String[] {"statefulsets", "StatefulSet"},
+                    new String[] {"replicasets", "ReplicaSet"}),
+            "batch/v1", List.<String[]>of(new String[] {"jobs", "Job"}),
+            "networking.k8s.io/v1", List.<String[]>of(new String[] {"ingresses", "Ingress"}));
+
+    private final KubernetesMockServer server;
+
+    private KubernetesApi(KubernetesMockServer server) {
+        this.server = server;
+    }
+
+    /** Starts on {@code port} (0 for any) on the loopback address. */
+    public static KubernetesApi start(int port) {
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new DiscoveringCrudDispatcher(), false);
+        try {
+            server.init(InetAddress.getLoopbackAddress(), port);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the Kubernetes API on port " + port, e);
+        }
+        return new KubernetesApi(server);
+    }
+
+    /** The API server URL, e.g. {@code http://127.0.0.1:6443/}. */
+    public String url() {
+        return server.url("/");
+    }
+
+    /** A fabric8 client for it. */
+    public KubernetesClient client() {
+        return server.createClient();
+    }
+
+    @Override
+    public void close() {
+        server.destroy();
+    }
+
+    /** The CRUD dispatcher, answering discovery requests itself. */
+    private static final class DiscoveringCrudDispatcher extends KubernetesCrudDispatcher {
+
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+            String path = request.getPath() == null ? "" : request.getPath().split("\\?", 2)[0];
+            String body = "GET".equals(request.getMethod()) ? discovery(path) : null;
+            if (body != null) {
+                return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(body);
+            }
+            return super.dispatch(request);
+        }
+
+        private static String discovery(String path) {
+            return switch (path) {
+                case "/version" -> """
+                        {"major":"1","minor":"32","gitVersion":"v1.32.0-vigil-local","platform":"linux/amd64"}""";
+                case "/api" -> """
+                        {"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":\
+                        [{"clientCIDR":"0.0.0.0/0","serverAddress":"127.0.0.1"}]}""";
+                case "/apis" -> "{\"kind\":\"APIGroupList\",\"apiVersion\":\"v1\",\"groups\":["
+                        + RESOURCES.keySet().stream().filter(gv -> gv.contains("/")).sorted().map(gv -> {
+                            String group = gv.substring(0, gv.indexOf('/'));
+                            String version = "{\"groupVersion\":\"" + gv + "\",\"version\":\"v1\"}";
+                            return "{\"name\":\"" + group + "\",\"versions\":[" + version + "],\"preferredVersion\":"
+                                    + version + "}";
+                        }).collect(Collectors.joining(",")) + "]}";
+                case "/api/v1" -> resources("v1");
+                default -> path.startsWith("/apis/") ? resources(path.substring("/apis/".length())) : null;
+            };
+        }
+
+        private static String resources(String groupVersion) {
+            List<String[]> resources = RESOURCES.get(groupVersion);
+            if (resources == null) {
+                return null;
+            }
+            return "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + groupVersion
+                    + "\",\"resources\":[" + resources.stream().map(r -> "{\"name\":\"" + r[0]
+                            + "\",\"singularName\":\"\",\"namespaced\":" + !"Namespace".equals(r[1]) + ",\"kind\":\""
+                            + r[1] + "\",\"verbs\":[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\","
+                            + "\"patch\",\"update\",\"watch\"]}")
+                    .collect(Collectors.joining(",")) + "]}";
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package dev.vigil.local;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import dev.vigil.contracts.topic.TopicCatalog;
+import dev.vigil.infra.EmbeddedPostgres;
+import dev.vigil.infra.JavaProcess;
+import dev.vigil.infra.KafkaServerProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole of Vigil on one machine, on embedded defaults: a real KRaft broker (its own JVM), a real
+ * PostgreSQL 17, a Kubernetes API (fabric8's CRUD mock with discovery, so kubectl works), and
+ * run-service, sweeper-service and k8s-cleaner-service each in its own JVM, as in production.
+ * Used by {@code ./vigil-local} and by the end-to-end test.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+    static final String JWT_SECRET = "vigil-local-dev-secret-0123456789abcdef";
+    static final List<String> SERVICE_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
+
+    /**
+     * Where and how to run.
+     *
+     * @param dir where data and logs go (e.g. {@code .vigil/})
+     * @param repo the repository root (to find the service jars)
+     * @param namespace the Kubernetes namespace runs' resources live in (the cleaner's allow-list)
+     * @param gcInterval how often the cleaner garbage-collects orphans
+     */
+    public record Options(Path dir, Path repo, int kafkaPort, int postgresPort, int kubernetesPort, int runServicePort,
+                          int sweeperPort, int cleanerPort, String namespace, Duration gcInterval) {
+
+        /** Fixed, documented ports: Kafka 9092, PostgreSQL 5433, Kubernetes 6443, services 8080-8082. */
+        public static Options defaults(Path repo) {
+            return new Options(repo.resolve(".vigil"), repo, 9092, 5433, 6443, 8080, 8081, 8082, "agents",
+                    Duration.ofSeconds(30));
+        }
+    }
+
+    private final Options options;
+    private final TopicCatalog topics = TopicCatalog.withDefaultPrefix();
+    private KafkaServerProcess kafka;
+    private EmbeddedPostgres postgres;
+    private KubernetesApi kubernetes;
+    private JavaProcess runService;
+    private JavaProcess sweeper;
+    private JavaProcess cleaner;
+
+    private LocalStack(Options options) {
+        this.options = options;
+    }
+
+    /** Starts everything and waits until every service is healthy. */
+    public static LocalStack start(Options options) {
+        LocalStack stack = new LocalStack(options);
+        try {
+            stack.startAll();
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        long started = System.nanoTime();
+        mkdirs(options.dir());
+        kafka = KafkaServerProcess.start(options.kafkaPort(), options.dir().resolve("kafka"));
+        postgres = EmbeddedPostgres.start(options.postgresPort(), options.dir().resolve("postgres"));
+        kubernetes = KubernetesApi.start(options.kubernetesPort());
+        runService = service("run-service", options.runServicePort(), Map.of(
+                "VIGIL_DB_URL", "jdbc:postgresql://localhost:" + options.postgresPort() + "/postgres",
+                "VIGIL_DB_USER", postgres.username(),
+                "VIGIL_DB_PASSWORD", postgres.password(),
+                "VIGIL_JWT_SECRET", JWT_SECRET)).start();
+        sweeper = sweeperProcess().start();
+        cleaner = service("k8s-cleaner-service", options.cleanerPort(), Map.of(
+                "VIGIL_CLEANER_KUBERNETES_MASTER_URL", kubernetes.url(),
+                "VIGIL_CLEANER_NAMESPACES", options.namespace(),
+                "VIGIL_CLEANER_GC_INTERVAL", options.gcInterval().toMillis() + "ms",
+                "VIGIL_CLEANER_GC_INITIAL_DELAY", "5s",
+                "VIGIL_CLEANER_GC_GRACE", "1m")).start();
+        Duration timeout = Duration.ofMinutes(2);
+        runService.awaitHttpOk(runServiceUrl() + "/health", timeout);
+        sweeper.awaitHttpOk("http://localhost:" + options.sweeperPort() + "/health", timeout);
+        cleaner.awaitHttpOk("http://localhost:" + options.cleanerPort() + "/health", timeout);
+        LOG.info("Vigil is up in {} s", (System.nanoTime() - started) / 1_000_000_000);
+    }
+
+    private JavaProcess sweeperProcess() {
+        return service("sweeper-service", options.sweeperPort(), Map.of(
+                "VIGIL_SWEEPER_STATE_DIR", options.dir().resolve("sweeper-state").toString()));
+    }
+
+    private JavaProcess service(String name, int port, Map<String, String> env) {
+        Path jar = options.repo().resolve(name).resolve("target").resolve("vigil-" + name + ".jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first with ./mvnw -q install -DskipTests");
+        }
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("PORT", Integer.toString(port));
+        all.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        all.put("VIGIL_TOPIC_PREFIX", topics.prefix());
+        return new JavaProcess(name, jar, SERVICE_JVM, all, options.dir().resolve("logs").resolve(name + ".log"));
+    }
+
+    /** Kills the sweeper (SIGKILL) and starts a new one on the same state directory. */
+    public void restartSweeper() {
+        sweeper.kill();
+        sweeper = sweeperProcess().start()
+                .awaitHttpOk("http://localhost:" + options.sweeperPort() + "/health", Duration.ofMinutes(2));
+    }
+
+    /** A bearer token for workspace {@code workspace}, valid for 30 days (local use only). */
+    public String token(String subject, String workspace) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
+                    .subject(subject).claim("workspace", workspace)
+                    .expirationTime(Date.from(Instant.now().plus(Duration.ofDays(30)))).build());
+            jwt.sign(new MACSigner(JWT_SECRET));
+            return jwt.serialize();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String runServiceUrl() {
+        return "http://localhost:" + options.runServicePort();
+    }
+
+    public String kafkaBootstrap() {
+        return kafka.bootstrapServers();
+    }
+
+    public String kubernetesUrl() {
+        return kubernetes.url();
+    }
+
+    public KubernetesApi kubernetes() {
+        return kubernetes;
+    }
+
+    public TopicCatalog topics() {
+        return topics;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** Writes the addresses and a dev token to {@code <dir>/stack.env} (shell syntax) and returns its path. */
+    public Path writeAddresses(String token) {
+        Path file = options.dir().resolve("stack.env");
+        String text = "KAFKA_BOOTSTRAP_SERVERS=" + kafkaBootstrap() + "\n"
+                + "VIGIL_API=" + runServiceUrl() + "/api/v1/runs\n"
+                + "VIGIL_TOKEN=" + token + "\n"
+                + "KUBERNETES_API=" + kubernetesUrl() + "\n"
+                + "POSTGRES_URL=jdbc:postgresql://localhost:" + options.postgresPort() + "/postgres\n"
+                + "SWEEPER_URL=http://localhost:" + options.sweeperPort() + "\n"
+                + "CLEANER_URL=http://localhost:" + options.cleanerPort() + "\n";
+        try {
+            Files.writeString(file, text);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable part : new AutoCloseable[] {cleaner, sweeper, runService, kubernetes, kafka, postgres}) {
+            if (part != null) {
+                try {
+                    part.close();
+                } catch (Exception e) {
+                    LOG.warn("could not stop {} cleanly: {}", part, e.toString());
+                }
+            }
+        }
+    }
+
+    private static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.vigil.cleaner.events;
+
+import dev.vigil.cleaner.output.CleanerOutput;
+import dev.vigil.cleaner.runstate.RunStateStore;
+import dev.vigil.contracts.topic.TopicCatalog;
+import io.micronaut.context.annotation.Bean;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Property;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.core.convert.format.MapFormat;
+import io.micronaut.core.naming.conventions.StringConvention;
+import jakarta.inject.Singleton;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** The Kafka clients: {@link KafkaConnection}'s settings plus the ones the cleaner's guarantees rest on. */
+@Factory
+public class KafkaClientFactory {
+
+    private static final String CLIENT_ID = "vigil-k8s-cleaner";
+
+    @Singleton
+    KafkaConnection kafkaConnection(@Property(name = "vigil.kafka.bootstrap-servers") String bootstrapServers,
+                                    @Property(name = "vigil.kafka.client") @MapFormat(
+                                            transformation = MapFormat.MapTransformation.FLAT,
+                                            keyFormat = StringConvention.RAW) @Nullable Map<String, Object> client) {
+        return KafkaConnection.of(bootstrapServers, client == null ? Map.of() : client, System.getenv());
+    }
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    Producer<byte[], byte[]> producer(KafkaConnection kafka) {
+        Map<String, Object> config = kafka.config();
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, CLIENT_ID);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        // With the broker away a send fails after 10 s instead of holding a cleanup for a minute.
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @Singleton
+    @Requires(property = "vigil.cleaner.consumer.enabled", notEquals = "false")
+    RunEventLoop runEventLoop(KafkaConnection kafka,
+                              @Property(name = "vigil.cleaner.consumer.group-id") String groupId,
+                              @Property(name = "vigil.cleaner.consumer.poll-timeout") Duration pollTimeout,
+                              TopicCatalog catalog, RunEventProcessor processor, RunStateStore store,
+                              CleanerOutput output) {
+        Map<String, Object> config = kafka.config();
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, CLIENT_ID);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        return new RunEventLoop(consumer, catalog.runEvents().name(), processor, store, output, Clock.systemUTC(),
+                pollTimeout);
+    }
+}

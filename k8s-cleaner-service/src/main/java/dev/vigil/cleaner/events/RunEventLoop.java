@@ -1,0 +1,221 @@
+package dev.vigil.cleaner.events;
+
+import dev.vigil.cleaner.kubernetes.CleanupInterruptedException;
+import dev.vigil.cleaner.output.CleanerOutput;
+import dev.vigil.cleaner.runstate.RunStateStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one consumer of {@code vigil.run-events}. It is assigned every partition (no group
+ * rebalancing: the store needs every run) and, at start, reads the topic from the beginning to
+ * rebuild the run state store without acting; the finishes at or after the group's committed
+ * offsets, which were not handled before the restart, are acted on once the rebuild is complete and
+ * only if their attempt is still the newest. After that it acts on each batch as it comes and
+ * commits. With no committed offsets (a first start) only what arrives after the start is acted on;
+ * garbage collection takes care of older leftovers.
+ *
+ * <p>{@link #run()} is the thread body; tests drive it with {@link #assign()} and {@link #pollOnce()}.
+ */
+public final class RunEventLoop implements Runnable {
+
+    /** Where the loop is in its life. */
+    public enum Status { STARTING, RESTORING, RUNNING, STOPPED, FAILED }
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunEventLoop.class);
+    private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration TOPIC_WAIT = Duration.ofSeconds(2);
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final RunEventProcessor processor;
+    private final RunStateStore store;
+    private final CleanerOutput output;
+    private final Clock clock;
+    private final Duration pollTimeout;
+
+    private final List<RunEventProcessor.Finish> pending = new ArrayList<>();
+    private Set<TopicPartition> partitions = Set.of();
+    private Map<TopicPartition, Long> firstUnhandled = Map.of();
+    private Map<TopicPartition, Long> restoreTarget = Map.of();
+    private volatile Status status = Status.STARTING;
+    private volatile boolean stopping;
+    private volatile boolean started;
+
+    public RunEventLoop(Consumer<byte[], byte[]> consumer, String topic, RunEventProcessor processor, RunStateStore store,
+                        CleanerOutput output, Clock clock, Duration pollTimeout) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.processor = processor;
+        this.store = store;
+        this.output = output;
+        this.clock = clock;
+        this.pollTimeout = pollTimeout;
+    }
+
+    @Override
+    public void run() {
+        started = true;
+        try {
+            while (!stopping && !assign()) {
+                Thread.sleep(TOPIC_WAIT.toMillis());
+            }
+            while (!stopping) {
+                pollOnce();
+            }
+            status = Status.STOPPED;
+        } catch (WakeupException | InterruptException | CleanupInterruptedException | InterruptedException e) {
+            status = stopping ? Status.STOPPED : Status.FAILED;
+            if (!stopping) {
+                LOG.error("the run-events consumer was interrupted unexpectedly", e);
+            }
+        } catch (RuntimeException e) {
+            status = Status.FAILED;
+            LOG.error("the run-events consumer stopped: {}", e.toString(), e);
+        } finally {
+            try {
+                consumer.close();
+            } catch (RuntimeException e) {
+                LOG.warn("the run-events consumer did not close cleanly: {}", e.toString());
+            }
+        }
+    }
+
+    /** Asks the loop to stop; safe from any thread. {@link #run()} returns after the batch in hand. */
+    public void stop() {
+        stopping = true;
+        consumer.wakeup();
+    }
+
+    /**
+     * Assigns every partition of the topic and seeks to its beginning. Returns false if the topic does
+     * not exist yet.
+     */
+    public boolean assign() {
+        List<PartitionInfo> infos;
+        Map<TopicPartition, OffsetAndMetadata> committed;
+        try {
+            infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
+            if (infos == null || infos.isEmpty()) {
+                LOG.warn("topic {} is not there yet; waiting for it", topic);
+                return false;
+            }
+            partitions = infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).collect(Collectors.toSet());
+            consumer.assign(partitions);
+            restoreTarget = consumer.endOffsets(partitions, METADATA_TIMEOUT);
+            committed = consumer.committed(partitions, METADATA_TIMEOUT);
+        } catch (TimeoutException e) {
+            LOG.warn("the broker did not answer for {} ({}); trying again", topic, e.getMessage());
+            return false;
+        }
+        Map<TopicPartition, Long> first = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            OffsetAndMetadata offset = committed.get(partition);
+            first.put(partition, offset != null ? offset.offset() : restoreTarget.getOrDefault(partition, 0L));
+        }
+        firstUnhandled = first;
+        consumer.seekToBeginning(partitions);
+        status = Status.RESTORING;
+        LOG.info("rebuilding run state from {} ({} partitions, {} records at most)", topic, partitions.size(),
+                restoreTarget.values().stream().mapToLong(Long::longValue).sum());
+        if (restored()) {
+            finishRestore();
+        }
+        return true;
+    }
+
+    /** One poll: apply the records, act (or keep the finishes until the rebuild is done), commit. */
+    public void pollOnce() {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
+        List<RunEventProcessor.Finish> finishes = processor.apply(records, this::unhandled);
+        if (status == Status.RESTORING) {
+            pending.addAll(finishes);
+            if (restored()) {
+                finishRestore();
+            }
+        } else {
+            processor.act(finishes);
+            if (!records.isEmpty()) {
+                commit();
+            }
+        }
+        if (status == Status.RUNNING && caughtUp()) {
+            store.markCaughtUp(clock.instant());
+        }
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    private boolean unhandled(ConsumerRecord<byte[], byte[]> record) {
+        Long first = firstUnhandled.get(new TopicPartition(record.topic(), record.partition()));
+        return first == null || record.offset() >= first;
+    }
+
+    private boolean restored() {
+        return partitions.stream().allMatch(p -> consumer.position(p) >= restoreTarget.getOrDefault(p, 0L));
+    }
+
+    private void finishRestore() {
+        store.markReady();
+        status = Status.RUNNING;
+        LOG.info("run state rebuilt: {} runs ({} live, {} finished); {} finishes to act on from before the start",
+                store.size(), store.liveCount(), store.terminalCount(), pending.size());
+        processor.act(List.copyOf(pending));
+        pending.clear();
+        commit();
+    }
+
+    private boolean caughtUp() {
+        for (TopicPartition partition : partitions) {
+            OptionalLong lag = consumer.currentLag(partition);
+            if (lag.isEmpty() || lag.getAsLong() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void commit() {
+        output.flush();
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            offsets.put(partition, new OffsetAndMetadata(consumer.position(partition)));
+        }
+        try {
+            consumer.commitSync(offsets);
+        } catch (WakeupException | InterruptException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // The next batch commits again; until then a restart merely repeats idempotent cleanups.
+            LOG.warn("could not commit the run-events offsets: {}", e.toString());
+        }
+    }
+
+    /** Closes the consumer if {@link #run()} never ran (it closes it otherwise). */
+    public void closeIfNeverRun() {
+        if (!started) {
+            consumer.close();
+        }
+    }
+}

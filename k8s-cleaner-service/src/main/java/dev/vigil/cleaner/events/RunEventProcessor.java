@@ -1,0 +1,119 @@
+package dev.vigil.cleaner.events;
+
+import dev.vigil.cleaner.kubernetes.CleanupInterruptedException;
+import dev.vigil.cleaner.metrics.CleanerMetrics;
+import dev.vigil.cleaner.output.CleanerOutput;
+import dev.vigil.cleaner.runstate.RunState;
+import dev.vigil.cleaner.runstate.RunStateStore;
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.RunEvent;
+import dev.vigil.contracts.event.RunFinished;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Turns records of {@code vigil.run-events} into run state and cleanups, in two steps per batch:
+ * {@link #apply} decodes every record and updates the store; {@link #act} then cleans up for the
+ * finishes whose attempt is still the run's newest. Applying the whole batch first means a retry
+ * (a newer RunCreated) that arrives with the old attempt's finish protects the new attempt's
+ * resources. Records that are not valid events go to the dead-letter topic and never stop it.
+ */
+public final class RunEventProcessor {
+
+    /** A finish read from the topic, with the record it came in (for the dead-letter topic). */
+    public record Finish(ConsumerRecord<byte[], byte[]> record, RunFinished event) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunEventProcessor.class);
+
+    private final Deserializer<RunEvent> deserializer;
+    private final RunStateStore store;
+    private final RunFinishedCleanup cleanup;
+    private final CleanerOutput output;
+    private final CleanerMetrics metrics;
+
+    public RunEventProcessor(Deserializer<RunEvent> deserializer, RunStateStore store, RunFinishedCleanup cleanup,
+                             CleanerOutput output, CleanerMetrics metrics) {
+        this.deserializer = deserializer;
+        this.store = store;
+        this.cleanup = cleanup;
+        this.output = output;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Updates the store with every event in {@code records} and returns the finishes among the
+     * {@code actionable} ones (those not handled before). Invalid actionable records are dead-lettered;
+     * invalid records that were handled before are skipped silently. Watermark ticks are skipped.
+     */
+    public List<Finish> apply(Iterable<ConsumerRecord<byte[], byte[]>> records,
+                              Predicate<ConsumerRecord<byte[], byte[]>> actionable) {
+        List<Finish> finishes = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            RunEvent event;
+            try {
+                event = deserializer.deserialize(record.topic(), record.headers(), record.value());
+            } catch (RuntimeException e) {
+                if (actionable.test(record)) {
+                    deadLetter(record, e, CleanerMetrics.DeadLetterReason.INVALID_EVENT);
+                }
+                continue;
+            }
+            if (event == null) {
+                continue;
+            }
+            store.apply(event);
+            if (event instanceof RunFinished finished && actionable.test(record)) {
+                finishes.add(new Finish(record, finished));
+            }
+        }
+        return finishes;
+    }
+
+    /** Cleans up after each finish whose attempt is, by now, the run's newest and terminal. */
+    public void act(List<Finish> finishes) {
+        for (Finish finish : finishes) {
+            RunFinished event = finish.event();
+            MDC.put("runId", event.runId());
+            try {
+                RunState state = store.get(event.runId()).orElse(null);
+                if (state != null && (state.live() || state.attempt() != event.attempt())) {
+                    LOG.info("run {} attempt {} finished, but attempt {} is {} now: nothing deleted for the old attempt",
+                            event.runId(), event.attempt(), state.attempt(), state.live() ? "live" : "finished too");
+                    metrics.refused(CleanerMetrics.Refusal.SUPERSEDED_ATTEMPT);
+                    continue;
+                }
+                List<CleanupPerformed> failed = cleanup.cleanUp(event, state).stream()
+                        .filter(done -> done.outcome() == CleanupOutcome.FAILED)
+                        .toList();
+                if (!failed.isEmpty()) {
+                    deadLetter(finish.record(), new CleanupFailedException("could not clean up after run " + event.runId()
+                            + " attempt " + event.attempt() + ": " + failed.stream()
+                            .map(f -> f.kind() + " " + f.namespace() + "/" + f.name() + ": " + f.detail())
+                            .collect(Collectors.joining("; "))), CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
+                }
+            } catch (CleanupInterruptedException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.error("cleanup of run {} attempt {} failed unexpectedly", event.runId(), event.attempt(), e);
+                deadLetter(finish.record(), e, CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
+            } finally {
+                MDC.remove("runId");
+            }
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable reason, CleanerMetrics.DeadLetterReason why) {
+        LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason.getMessage());
+        output.deadLetter(record, reason);
+        metrics.deadLettered(why);
+    }
+}

@@ -1,0 +1,142 @@
+package dev.vigil.cleaner.gc;
+
+import dev.vigil.cleaner.kubernetes.KubernetesRetry;
+import dev.vigil.cleaner.kubernetes.ResourceCleaner;
+import dev.vigil.cleaner.kubernetes.ResourceKind;
+import dev.vigil.cleaner.metrics.CleanerMetrics;
+import dev.vigil.cleaner.runstate.RunState;
+import dev.vigil.cleaner.runstate.RunStateStore;
+import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.CleanupTrigger;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The periodic sweep for what the event path missed (a finish that came while the cleaner was down
+ * with no committed offset, a resource created after its run ended, a run Vigil never heard of): it
+ * lists every resource carrying the managed-by label in the allowed namespaces, reads the run id from
+ * the run label and deletes the resource if its run is terminal, or unknown for longer than the grace
+ * period. A live run's resources are never touched.
+ *
+ * <p>Age is judged against the moment the run state store last had every run event there was
+ * ({@link RunStateStore#caughtUpAt()}), not against the wall clock: while the consumer lags or the
+ * broker is away nothing new is taken for an orphan, and before the store is rebuilt the sweep does
+ * nothing at all.
+ */
+public final class GarbageCollector {
+
+    /** What one sweep did. */
+    public record Sweep(boolean skipped, int examined, int orphans, int deleted, int failed) {
+        static Sweep skippedSweep() {
+            return new Sweep(true, 0, 0, 0, 0);
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
+
+    private final KubernetesClient client;
+    private final CleanerSettings settings;
+    private final RunStateStore store;
+    private final ResourceCleaner cleaner;
+    private final KubernetesRetry retry;
+    private final CleanerMetrics metrics;
+
+    public GarbageCollector(KubernetesClient client, CleanerSettings settings, RunStateStore store, ResourceCleaner cleaner,
+                            KubernetesRetry retry, CleanerMetrics metrics) {
+        this.client = client;
+        this.settings = settings;
+        this.store = store;
+        this.cleaner = cleaner;
+        this.retry = retry;
+        this.metrics = metrics;
+    }
+
+    /** Runs one sweep over every allowed namespace and configured kind. */
+    public synchronized Sweep sweep() {
+        Optional<Instant> caughtUp = store.caughtUpAt();
+        if (!store.ready() || caughtUp.isEmpty()) {
+            LOG.info("garbage collection skipped: the run state is not rebuilt from the run events yet");
+            metrics.sweep(CleanerMetrics.SweepResult.SKIPPED);
+            return Sweep.skippedSweep();
+        }
+        Instant horizon = caughtUp.get();
+        int examined = 0;
+        int orphans = 0;
+        int deleted = 0;
+        int failed = 0;
+        for (String namespace : settings.namespaces().stream().sorted().toList()) {
+            for (ResourceKind kind : settings.kinds()) {
+                List<HasMetadata> items;
+                try {
+                    items = retry.call("list " + kind.plural() + " -n " + namespace + " -l " + settings.managedByKey() + "="
+                            + settings.managedByValue(), () -> kind.list(client, namespace, settings.managedByLabel()));
+                } catch (KubernetesRetry.GaveUpException e) {
+                    LOG.warn("garbage collection could not {}", e.getMessage());
+                    failed++;
+                    continue;
+                }
+                for (HasMetadata item : items) {
+                    examined++;
+                    Optional<Orphan> orphan = orphan(item, horizon);
+                    if (orphan.isEmpty()) {
+                        continue;
+                    }
+                    orphans++;
+                    metrics.orphanFound(kind.kind(), orphan.get().run());
+                    CleanupPerformed done = cleaner.deleteOne(orphan.get().runId(), orphan.get().attempt(), kind, namespace,
+                            item.getMetadata().getName(), CleanupTrigger.GARBAGE_COLLECTION);
+                    switch (done.outcome()) {
+                        case DELETED -> deleted++;
+                        case FAILED -> failed++;
+                        case ALREADY_GONE -> { }
+                    }
+                }
+            }
+        }
+        LOG.info("garbage collection: {} managed resources examined, {} orphans, {} deleted, {} failures (run state as of {})",
+                examined, orphans, deleted, failed, horizon);
+        metrics.sweep(CleanerMetrics.SweepResult.COMPLETED);
+        return new Sweep(false, examined, orphans, deleted, failed);
+    }
+
+    private record Orphan(String runId, int attempt, CleanerMetrics.OrphanRun run) {
+    }
+
+    private Optional<Orphan> orphan(HasMetadata item, Instant horizon) {
+        String runId = item.getMetadata().getLabels() == null ? null
+                : item.getMetadata().getLabels().get(settings.runLabelKey());
+        if (!ResourceCleaner.carriesAll(item, settings.managedByLabel()) || !CleanerSettings.isLabelValue(runId)) {
+            return Optional.empty();
+        }
+        Instant created = created(item);
+        if (created == null) {
+            return Optional.empty();
+        }
+        Optional<RunState> state = store.get(runId);
+        if (state.isPresent()) {
+            // A resource created after the store's horizon may belong to a retry the store has not seen yet.
+            return state.get().terminal() && created.isBefore(horizon)
+                    ? Optional.of(new Orphan(runId, state.get().attempt(), CleanerMetrics.OrphanRun.TERMINAL))
+                    : Optional.empty();
+        }
+        return created.plus(settings.gcGrace()).isAfter(horizon)
+                ? Optional.empty()
+                : Optional.of(new Orphan(runId, 1, CleanerMetrics.OrphanRun.UNKNOWN));
+    }
+
+    private static Instant created(HasMetadata item) {
+        String timestamp = item.getMetadata().getCreationTimestamp();
+        try {
+            return timestamp == null ? null : Instant.parse(timestamp);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.vigil.cleaner.kubernetes;
+
+import dev.vigil.cleaner.audit.CleanupAudit;
+import dev.vigil.cleaner.metrics.CleanerMetrics;
+import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.CleanupTrigger;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes Kubernetes resources the way an operator would with {@code kubectl delete <kinds> -l
+ * <run label>,app.kubernetes.io/managed-by=vigil}: per kind, list by equality selector, then delete
+ * each by name with background propagation, each action audited. It refuses namespaces that are not
+ * on the allow-list and anything that does not carry every label of the selector, whatever the API
+ * server answered.
+ */
+public final class ResourceCleaner {
+
+    /** The {@code name} of a failed list in the audit trail: no single resource is concerned. */
+    public static final String ANY_NAME = "*";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResourceCleaner.class);
+    private static final int MAX_DETAIL_CHARS = 1000;
+
+    private final KubernetesClient client;
+    private final CleanerSettings settings;
+    private final KubernetesRetry retry;
+    private final CleanupAudit audit;
+    private final CleanerMetrics metrics;
+
+    public ResourceCleaner(KubernetesClient client, CleanerSettings settings, KubernetesRetry retry, CleanupAudit audit,
+                           CleanerMetrics metrics) {
+        this.client = client;
+        this.settings = settings;
+        this.retry = retry;
+        this.audit = audit;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Deletes, in {@code namespace}, every resource of the configured kinds that carries all of
+     * {@code runLabels} and the managed-by label. Returns what was done, one record per resource
+     * (plus one {@link CleanupOutcome#FAILED} record named {@value #ANY_NAME} per kind it could not list).
+     */
+    public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String namespace,
+                                                 Map<String, String> runLabels, CleanupTrigger trigger) {
+        if (!settings.allows(namespace)) {
+            throw new IllegalArgumentException("namespace " + namespace + " is not on the allow-list");
+        }
+        Map<String, String> selector = new LinkedHashMap<>(runLabels);
+        selector.putAll(settings.managedByLabel());
+        String selectorText = selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+        List<CleanupPerformed> done = new ArrayList<>();
+        for (ResourceKind kind : settings.kinds()) {
+            List<HasMetadata> items;
+            try {
+                items = retry.call("list " + kind.plural() + " -n " + namespace + " -l " + selectorText,
+                        () -> kind.list(client, namespace, selector));
+            } catch (KubernetesRetry.GaveUpException e) {
+                done.add(audit.record(CleanupPerformed.of(runId, attempt, namespace, kind.kind(), ANY_NAME,
+                        CleanupOutcome.FAILED, trigger, detail(e))));
+                continue;
+            }
+            for (HasMetadata item : items) {
+                String name = item.getMetadata().getName();
+                if (!carriesAll(item, selector)) {
+                    LOG.warn("the API server listed {} {}/{} for selector {} but it does not carry those labels: left alone",
+                            kind, namespace, name, selectorText);
+                    metrics.refused(CleanerMetrics.Refusal.SELECTOR_MISMATCH);
+                    continue;
+                }
+                done.add(deleteOne(runId, attempt, kind, namespace, name, trigger));
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Deletes one resource the caller has already checked is Vigil's to delete (garbage collection).
+     * 404, now or after a retry, is {@link CleanupOutcome#ALREADY_GONE}.
+     */
+    public CleanupPerformed deleteOne(String runId, int attempt, ResourceKind kind, String namespace, String name,
+                                      CleanupTrigger trigger) {
+        if (!settings.allows(namespace)) {
+            throw new IllegalArgumentException("namespace " + namespace + " is not on the allow-list");
+        }
+        CleanupOutcome outcome;
+        String detail = null;
+        try {
+            boolean deleted = retry.call("delete " + kind.plural() + " " + name + " -n " + namespace,
+                    () -> kind.delete(client, namespace, name));
+            outcome = deleted ? CleanupOutcome.DELETED : CleanupOutcome.ALREADY_GONE;
+        } catch (KubernetesRetry.GaveUpException e) {
+            if (e.getCause() instanceof KubernetesClientException k && k.getCode() == 404) {
+                outcome = CleanupOutcome.ALREADY_GONE;
+            } else {
+                outcome = CleanupOutcome.FAILED;
+                detail = detail(e);
+            }
+        }
+        return audit.record(CleanupPerformed.of(runId, attempt, namespace, kind.kind(), name, outcome, trigger, detail));
+    }
+
+    /** Whether {@code resource} carries every label of {@code selector} with the same value. */
+    public static boolean carriesAll(HasMetadata resource, Map<String, String> selector) {
+        Map<String, String> labels = resource.getMetadata().getLabels();
+        return labels != null && selector.entrySet().stream()
+                .allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+    }
+
+    private static String detail(RuntimeException e) {
+        String message = e.getMessage();
+        return message.length() <= MAX_DETAIL_CHARS ? message : message.substring(0, MAX_DETAIL_CHARS) + "...";
+    }
+}

@@ -1,0 +1,77 @@
+package dev.vigil.cleaner.metrics;
+
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupTrigger;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The cleaner's meters. In Prometheus form: {@code vigil_cleaner_resources_deleted_total{kind,trigger}},
+ * {@code vigil_cleaner_resources_already_gone_total}, {@code vigil_cleaner_resources_failed_total},
+ * {@code vigil_cleaner_dead_letters_total{reason}}, {@code vigil_cleaner_cleanups_refused_total{reason}},
+ * {@code vigil_cleaner_gc_sweeps_total{result}}, {@code vigil_cleaner_gc_orphans_found_total{kind,run}}
+ * and the gauge {@code vigil_cleaner_runs_tracked{state}}.
+ */
+public final class CleanerMetrics {
+
+    /** Why a record went to the dead-letter topic. */
+    public enum DeadLetterReason { INVALID_EVENT, CLEANUP_FAILED }
+
+    /** Why the cleaner declined to act. */
+    public enum Refusal { NAMESPACE_NOT_ALLOWED, SUPERSEDED_ATTEMPT, RUN_ID_NOT_A_LABEL_VALUE, SELECTOR_MISMATCH }
+
+    /** How a garbage collection sweep ended. */
+    public enum SweepResult { COMPLETED, SKIPPED }
+
+    /** Why garbage collection took a resource for an orphan. */
+    public enum OrphanRun { TERMINAL, UNKNOWN }
+
+    private final MeterRegistry registry;
+
+    public CleanerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public void outcome(String kind, CleanupOutcome outcome, CleanupTrigger trigger) {
+        String name = switch (outcome) {
+            case DELETED -> "vigil.cleaner.resources.deleted";
+            case ALREADY_GONE -> "vigil.cleaner.resources.already.gone";
+            case FAILED -> "vigil.cleaner.resources.failed";
+        };
+        Counter.builder(name).tag("kind", kind).tag("trigger", tag(trigger)).register(registry).increment();
+    }
+
+    public void deadLettered(DeadLetterReason reason) {
+        Counter.builder("vigil.cleaner.dead.letters").description("records sent to the dead-letter topic")
+                .tag("reason", tag(reason)).register(registry).increment();
+    }
+
+    public void refused(Refusal reason) {
+        Counter.builder("vigil.cleaner.cleanups.refused").description("cleanups the cleaner declined, by why")
+                .tag("reason", tag(reason)).register(registry).increment();
+    }
+
+    public void sweep(SweepResult result) {
+        Counter.builder("vigil.cleaner.gc.sweeps").tag("result", tag(result)).register(registry).increment();
+    }
+
+    public void orphanFound(String kind, OrphanRun run) {
+        Counter.builder("vigil.cleaner.gc.orphans.found").tag("kind", kind).tag("run", tag(run))
+                .register(registry).increment();
+    }
+
+    /** Registers the gauges of tracked runs, live and terminal. */
+    public void trackRuns(Supplier<Number> live, Supplier<Number> terminal) {
+        Gauge.builder("vigil.cleaner.runs.tracked", live).tag("state", "live")
+                .register(registry);
+        Gauge.builder("vigil.cleaner.runs.tracked", terminal).tag("state", "terminal")
+                .register(registry);
+    }
+
+    private static String tag(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+}

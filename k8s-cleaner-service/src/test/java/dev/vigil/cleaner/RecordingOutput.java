@@ -1,0 +1,34 @@
+package dev.vigil.cleaner;
+
+import dev.vigil.cleaner.output.CleanerOutput;
+import dev.vigil.contracts.event.CleanupPerformed;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/** Keeps what the cleaner would publish, for assertions. */
+public final class RecordingOutput implements CleanerOutput {
+
+    /** A dead-lettered record and why. */
+    public record DeadLetter(ConsumerRecord<byte[], byte[]> record, Throwable reason) {
+    }
+
+    public final List<CleanupPerformed> cleanups = new CopyOnWriteArrayList<>();
+    public final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
+    public volatile int flushes;
+
+    @Override
+    public void cleanupPerformed(CleanupPerformed event) {
+        cleanups.add(event);
+    }
+
+    @Override
+    public void deadLetter(ConsumerRecord<byte[], byte[]> rejected, Throwable reason) {
+        deadLetters.add(new DeadLetter(rejected, reason));
+    }
+
+    @Override
+    public void flush() {
+        flushes++;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.vigil.cleaner;
+
+import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.cleaner.settings.RetryPolicy;
+import java.time.Duration;
+import java.util.List;
+
+/** Settings for tests: the default kinds and labels, millisecond backoff. */
+public final class TestSettings {
+
+    /** Four tries, 1-4 ms apart. */
+    public static final RetryPolicy FAST_RETRY = new RetryPolicy(4, Duration.ofMillis(1), Duration.ofMillis(4));
+
+    private TestSettings() {
+    }
+
+    public static CleanerSettings allowing(String... namespaces) {
+        return CleanerSettings.of(List.of(namespaces),
+                List.of("Deployment", "StatefulSet", "Job", "Service", "Pod", "ConfigMap", "Secret",
+                        "PersistentVolumeClaim", "Ingress"),
+                "session", "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10), FAST_RETRY, 1000);
+    }
+}

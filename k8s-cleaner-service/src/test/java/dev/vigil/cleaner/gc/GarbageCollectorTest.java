@@ -1,0 +1,141 @@
+package dev.vigil.cleaner.gc;
+
+import static dev.vigil.cleaner.Events.created;
+import static dev.vigil.cleaner.Events.finished;
+import static dev.vigil.cleaner.Events.started;
+import static dev.vigil.cleaner.Resources.MANAGED_BY;
+import static dev.vigil.cleaner.Resources.SESSION;
+import static dev.vigil.cleaner.Resources.create;
+import static dev.vigil.cleaner.Resources.exists;
+import static dev.vigil.cleaner.Resources.labels;
+import static dev.vigil.cleaner.Resources.vigilLabels;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.TestSettings;
+import dev.vigil.cleaner.kubernetes.ResourceKind;
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.CleanupTrigger;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The periodic sweep on the CRUD mock. Every resource here is created "now" on the mock's clock;
+ * the store's horizon (when it last had every run event) is moved instead, to make them young or old.
+ */
+@EnableKubernetesMockClient(crud = true)
+class GarbageCollectorTest {
+
+    static KubernetesClient client;
+
+    private Cleaner cleaner;
+
+    @BeforeEach
+    void setUp() {
+        client.apps().deployments().inAnyNamespace().delete();
+        client.services().inAnyNamespace().delete();
+        client.pods().inAnyNamespace().delete();
+        cleaner = new Cleaner(client, TestSettings.allowing("agents"));
+        cleaner.store.apply(created("live-run", 1));
+        cleaner.store.apply(started("live-run", 1));
+        cleaner.store.apply(created("done-run", 1));
+        cleaner.store.apply(finished("done-run", 1));
+        cleaner.store.apply(finished("retried-run", 1));
+        cleaner.store.apply(created("retried-run", 2));
+        cleaner.store.markReady();
+    }
+
+    private void horizonIn(Duration fromNow) {
+        cleaner.store.markCaughtUp(Instant.now().plus(fromNow));
+    }
+
+    @Test
+    void deletesTheResourcesOfFinishedRunsAndSparesLiveOnes() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "done", vigilLabels("done-run"));
+        create(client, ResourceKind.SERVICE, "agents", "done", vigilLabels("done-run"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "live", vigilLabels("live-run"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "retried", vigilLabels("retried-run"));
+        horizonIn(Duration.ofMinutes(1));
+
+        GarbageCollector.Sweep sweep = cleaner.gc.sweep();
+
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "done")).isFalse();
+        assertThat(exists(client, ResourceKind.SERVICE, "agents", "done")).isFalse();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "live")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "retried")).isTrue();
+        assertThat(sweep).isEqualTo(new GarbageCollector.Sweep(false, 4, 2, 2, 0));
+        assertThat(cleaner.output.cleanups).hasSize(2).allSatisfy(c -> {
+            assertThat(c.runId()).isEqualTo("done-run");
+            assertThat(c.trigger()).isEqualTo(CleanupTrigger.GARBAGE_COLLECTION);
+            assertThat(c.outcome()).isEqualTo(CleanupOutcome.DELETED);
+        });
+        assertThat(cleaner.count("vigil.cleaner.gc.orphans.found", "kind", "Deployment", "run", "terminal")).isEqualTo(1);
+        assertThat(cleaner.count("vigil.cleaner.gc.sweeps", "result", "completed")).isEqualTo(1);
+    }
+
+    @Test
+    void deletesResourcesOfRunsVigilDoesNotKnowOnlyAfterTheGracePeriod() {
+        create(client, ResourceKind.POD, "agents", "stray", vigilLabels("never-heard-of"));
+        create(client, ResourceKind.POD, "agents", "live", vigilLabels("live-run"));
+
+        horizonIn(Duration.ofMinutes(9));
+        cleaner.gc.sweep();
+        assertThat(exists(client, ResourceKind.POD, "agents", "stray")).as("within the 10 min grace").isTrue();
+
+        horizonIn(Duration.ofMinutes(11));
+        cleaner.gc.sweep();
+        assertThat(exists(client, ResourceKind.POD, "agents", "stray")).isFalse();
+        assertThat(exists(client, ResourceKind.POD, "agents", "live")).isTrue();
+        assertThat(cleaner.output.cleanups).extracting(CleanupPerformed::runId, CleanupPerformed::name)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("never-heard-of", "stray"));
+        assertThat(cleaner.count("vigil.cleaner.gc.orphans.found", "kind", "Pod", "run", "unknown")).isEqualTo(1);
+    }
+
+    @Test
+    void neverTouchesWhatLacksALabelOrLiesOutsideTheAllowList() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "session-only", labels(SESSION, "done-run"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "no-run-label", labels(MANAGED_BY, "vigil"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "other-manager", labels(SESSION, "done-run", MANAGED_BY, "helm"));
+        create(client, ResourceKind.DEPLOYMENT, "elsewhere", "done", vigilLabels("done-run"));
+        horizonIn(Duration.ofDays(1));
+
+        GarbageCollector.Sweep sweep = cleaner.gc.sweep();
+
+        assertThat(sweep.orphans()).isZero();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "session-only")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "no-run-label")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "other-manager")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "elsewhere", "done")).isTrue();
+    }
+
+    @Test
+    void sparesWhatWasCreatedAfterTheRunStateWasLastCaughtUp() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "done", vigilLabels("done-run"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "stray", vigilLabels("never-heard-of"));
+        horizonIn(Duration.ofMinutes(-1));
+
+        GarbageCollector.Sweep sweep = cleaner.gc.sweep();
+
+        assertThat(sweep.orphans()).isZero();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "done")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "stray")).isTrue();
+    }
+
+    @Test
+    void doesNothingBeforeTheRunStateIsRebuilt() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "stray", vigilLabels("never-heard-of"));
+        Cleaner starting = new Cleaner(client, TestSettings.allowing("agents"));
+        starting.store.markCaughtUp(Instant.now().plus(Duration.ofDays(1)));
+
+        GarbageCollector.Sweep sweep = starting.gc.sweep();
+
+        assertThat(sweep.skipped()).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "stray")).isTrue();
+        assertThat(starting.count("vigil.cleaner.gc.sweeps", "result", "skipped")).isEqualTo(1);
+    }
+}

@@ -1,0 +1,181 @@
+package dev.vigil.cleaner.kubernetes;
+
+import static dev.vigil.cleaner.Resources.MANAGED_BY;
+import static dev.vigil.cleaner.Resources.SESSION;
+import static dev.vigil.cleaner.Resources.create;
+import static dev.vigil.cleaner.Resources.exists;
+import static dev.vigil.cleaner.Resources.labels;
+import static dev.vigil.cleaner.Resources.vigilLabels;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.FaultInjectingDispatcher;
+import dev.vigil.cleaner.LogCapture;
+import dev.vigil.cleaner.TestSettings;
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.CleanupTrigger;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Throttling, server errors, conflicts, refusals and dead connections, on a mock API server that fails on demand. */
+class FailingApiServerTest {
+
+    private static final String DEPLOYMENTS = "/apis/apps/v1/namespaces/agents/deployments";
+
+    private static FaultInjectingDispatcher api;
+    private static KubernetesMockServer server;
+    private static KubernetesClient client;
+
+    private Cleaner cleaner;
+
+    @BeforeAll
+    static void startServer() {
+        api = new FaultInjectingDispatcher();
+        server = FaultInjectingDispatcher.start(api);
+        client = FaultInjectingDispatcher.client(server);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        client.close();
+        server.destroy();
+    }
+
+    @BeforeEach
+    void setUp() {
+        cleaner = new Cleaner(client, TestSettings.allowing("agents"));
+    }
+
+    @Test
+    void throttledThenServerErrorThenSuccessDeletesOnce() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "web-t1", vigilLabels("t1"));
+        api.failNext("DELETE", DEPLOYMENTS + "/web-t1", 429, 500);
+
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t1", 1, "agents", Map.of(SESSION, "t1"),
+                CleanupTrigger.RUN_FINISHED);
+
+        assertThat(api.count("DELETE", DEPLOYMENTS + "/web-t1")).isEqualTo(3);
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t1")).isFalse();
+        assertThat(done).singleElement().satisfies(d -> {
+            assertThat(d.kind()).isEqualTo("Deployment");
+            assertThat(d.name()).isEqualTo("web-t1");
+            assertThat(d.outcome()).isEqualTo(CleanupOutcome.DELETED);
+        });
+        assertThat(cleaner.output.cleanups).containsExactlyElementsOf(done);
+    }
+
+    @Test
+    void conflictsAndUnavailableListsAreRetriedToo() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "web-t2", vigilLabels("t2"));
+        api.failNext("GET", DEPLOYMENTS, 503);
+        api.failNext("DELETE", DEPLOYMENTS + "/web-t2", 409);
+
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t2", 1, "agents", Map.of(SESSION, "t2"),
+                CleanupTrigger.RUN_FINISHED);
+
+        assertThat(done).extracting(CleanupPerformed::outcome).containsExactly(CleanupOutcome.DELETED);
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t2")).isFalse();
+    }
+
+    @Test
+    void givingUpLogsOneErrorLineAndAuditsTheFailure() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "web-t3", vigilLabels("t3"));
+        int attempts = TestSettings.FAST_RETRY.attempts();
+        api.failNext("DELETE", DEPLOYMENTS + "/web-t3", IntStream.generate(() -> 503).limit(attempts).toArray());
+
+        List<CleanupPerformed> done;
+        try (LogCapture logs = new LogCapture()) {
+            done = cleaner.resources.deleteLabelled("t3", 2, "agents", Map.of(SESSION, "t3"), CleanupTrigger.RUN_FINISHED);
+
+            assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("cleanup FAILED", "run=t3", "attempt=2", "kind=Deployment", "namespace=agents",
+                            "name=web-t3", "HTTP 503", "injected failure 503"));
+        }
+
+        assertThat(api.count("DELETE", DEPLOYMENTS + "/web-t3")).isEqualTo(attempts);
+        assertThat(done).singleElement().satisfies(d -> {
+            assertThat(d.outcome()).isEqualTo(CleanupOutcome.FAILED);
+            assertThat(d.detail()).contains("after " + attempts + " tries", "HTTP 503");
+        });
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t3")).isTrue();
+        assertThat(cleaner.count("vigil.cleaner.resources.failed", "kind", "Deployment")).isEqualTo(1);
+    }
+
+    @Test
+    void forbiddenIsNotRetried() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "web-t4", vigilLabels("t4"));
+        api.failNext("DELETE", DEPLOYMENTS + "/web-t4", 403);
+
+        CleanupPerformed done = cleaner.resources.deleteOne("t4", 1, ResourceKind.DEPLOYMENT, "agents", "web-t4",
+                CleanupTrigger.GARBAGE_COLLECTION);
+
+        assertThat(done.outcome()).isEqualTo(CleanupOutcome.FAILED);
+        assertThat(done.detail()).contains("after 1 try", "HTTP 403");
+        assertThat(api.count("DELETE", DEPLOYMENTS + "/web-t4")).isEqualTo(1);
+    }
+
+    @Test
+    void notFoundOnDeleteMeansAlreadyGone() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "web-t5", vigilLabels("t5"));
+        api.failNext("DELETE", DEPLOYMENTS + "/web-t5", 500, 404);
+
+        CleanupPerformed done = cleaner.resources.deleteOne("t5", 1, ResourceKind.DEPLOYMENT, "agents", "web-t5",
+                CleanupTrigger.RUN_FINISHED);
+
+        assertThat(done.outcome()).isEqualTo(CleanupOutcome.ALREADY_GONE);
+        assertThat(cleaner.count("vigil.cleaner.resources.already.gone", "kind", "Deployment")).isEqualTo(1);
+    }
+
+    @Test
+    void aServerThatIgnoresSelectorsStillCannotMakeItDeleteUnlabelledResources() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "web-t6", vigilLabels("t6"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "session-only-t6", labels(SESSION, "t6"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "managed-only-t6", labels(MANAGED_BY, "vigil"));
+        api.ignoreLabelSelectors(true);
+        try {
+            cleaner.resources.deleteLabelled("t6", 1, "agents", Map.of(SESSION, "t6"), CleanupTrigger.RUN_FINISHED);
+        } finally {
+            api.ignoreLabelSelectors(false);
+        }
+
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t6")).isFalse();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "session-only-t6")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "managed-only-t6")).isTrue();
+        assertThat(cleaner.count("vigil.cleaner.cleanups.refused", "reason", "selector_mismatch")).isGreaterThan(0);
+    }
+
+    @Test
+    void noApiServerAtAllIsRetriedThenReportedPerKind() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + closedPort)
+                .withRequestRetryBackoffLimit(0).build();
+        try (KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(config).build()) {
+            Cleaner offline = new Cleaner(unreachable, TestSettings.allowing("agents"));
+
+            List<CleanupPerformed> done = offline.resources.deleteLabelled("t7", 1, "agents", Map.of(SESSION, "t7"),
+                    CleanupTrigger.RUN_FINISHED);
+
+            assertThat(done).hasSize(ResourceKind.values().length).allSatisfy(d -> {
+                assertThat(d.outcome()).isEqualTo(CleanupOutcome.FAILED);
+                assertThat(d.name()).isEqualTo(ResourceCleaner.ANY_NAME);
+                assertThat(d.detail()).contains("after " + TestSettings.FAST_RETRY.attempts() + " tries");
+            });
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.vigil.cleaner.kubernetes;
+
+import static dev.vigil.cleaner.Resources.MANAGED_BY;
+import static dev.vigil.cleaner.Resources.SESSION;
+import static dev.vigil.cleaner.Resources.create;
+import static dev.vigil.cleaner.Resources.createAllKinds;
+import static dev.vigil.cleaner.Resources.exists;
+import static dev.vigil.cleaner.Resources.kindsPresent;
+import static dev.vigil.cleaner.Resources.labels;
+import static dev.vigil.cleaner.Resources.vigilLabels;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.TestSettings;
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.CleanupTrigger;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Label-selected deletes on fabric8's CRUD mock API server. */
+@EnableKubernetesMockClient(crud = true)
+class ResourceCleanerTest {
+
+    static KubernetesClient client;
+
+    private Cleaner cleaner;
+
+    @BeforeEach
+    void setUp() {
+        cleaner = new Cleaner(client, TestSettings.allowing("agents", "tenant-b"));
+    }
+
+    @Test
+    void deletesEveryKindCarryingTheRunLabelAndTheManagedByLabel() {
+        createAllKinds(client, "agents", "web-r1", vigilLabels("r1"));
+
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r1", 1, "agents", Map.of(SESSION, "r1"),
+                CleanupTrigger.RUN_FINISHED);
+
+        assertThat(kindsPresent(client, "agents", "web-r1")).isEmpty();
+        assertThat(done).extracting(CleanupPerformed::kind).containsExactly("Deployment", "StatefulSet", "Job", "Service",
+                "Pod", "ConfigMap", "Secret", "PersistentVolumeClaim", "Ingress");
+        assertThat(done).allSatisfy(d -> {
+            assertThat(d.outcome()).isEqualTo(CleanupOutcome.DELETED);
+            assertThat(d.runId()).isEqualTo("r1");
+            assertThat(d.namespace()).isEqualTo("agents");
+            assertThat(d.name()).isEqualTo("web-r1");
+            assertThat(d.trigger()).isEqualTo(CleanupTrigger.RUN_FINISHED);
+        });
+        assertThat(cleaner.output.cleanups).containsExactlyElementsOf(done);
+        assertThat(cleaner.count("vigil.cleaner.resources.deleted", "kind", "Deployment", "trigger", "run_finished"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    void leavesUnlabelledHalfLabelledOtherRunAndOtherNamespaceResourcesAlone() {
+        createAllKinds(client, "agents", "mine-r2", vigilLabels("r2"));
+        createAllKinds(client, "agents", "unlabelled-r2", Map.of());
+        createAllKinds(client, "agents", "session-only-r2", labels(SESSION, "r2"));
+        createAllKinds(client, "agents", "managed-only-r2", labels(MANAGED_BY, "vigil"));
+        createAllKinds(client, "agents", "other-manager-r2", labels(SESSION, "r2", MANAGED_BY, "helm"));
+        createAllKinds(client, "agents", "other-run", vigilLabels("r2-other"));
+        createAllKinds(client, "tenant-b", "mine-r2", vigilLabels("r2"));
+
+        cleaner.resources.deleteLabelled("r2", 1, "agents", Map.of(SESSION, "r2"), CleanupTrigger.RUN_FINISHED);
+
+        assertThat(kindsPresent(client, "agents", "mine-r2")).isEmpty();
+        for (String untouched : List.of("unlabelled-r2", "session-only-r2", "managed-only-r2", "other-manager-r2",
+                "other-run")) {
+            assertThat(kindsPresent(client, "agents", untouched)).as(untouched).hasSize(ResourceKind.values().length);
+        }
+        assertThat(kindsPresent(client, "tenant-b", "mine-r2")).hasSize(ResourceKind.values().length);
+        assertThat(cleaner.output.cleanups).extracting(CleanupPerformed::name).containsOnly("mine-r2");
+    }
+
+    @Test
+    void requiresEveryLabelOfTheRunsTarget() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "both", labels(SESSION, "r3", "slot", "a", MANAGED_BY, "vigil"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "no-slot", vigilLabels("r3"));
+
+        cleaner.resources.deleteLabelled("r3", 1, "agents", Map.of(SESSION, "r3", "slot", "a"), CleanupTrigger.RUN_FINISHED);
+
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "both")).isFalse();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "no-slot")).isTrue();
+    }
+
+    @Test
+    void repeatingACleanupFindsNothingAndFailsNothing() {
+        createAllKinds(client, "agents", "web-r4", vigilLabels("r4"));
+        cleaner.resources.deleteLabelled("r4", 1, "agents", Map.of(SESSION, "r4"), CleanupTrigger.RUN_FINISHED);
+
+        List<CleanupPerformed> again = cleaner.resources.deleteLabelled("r4", 1, "agents", Map.of(SESSION, "r4"),
+                CleanupTrigger.RUN_FINISHED);
+
+        assertThat(again).isEmpty();
+        assertThat(cleaner.output.cleanups).hasSize(ResourceKind.values().length)
+                .allMatch(c -> c.outcome() == CleanupOutcome.DELETED);
+    }
+
+    @Test
+    void deletingOneThatIsAlreadyGoneIsASuccess() {
+        CleanupPerformed done = cleaner.resources.deleteOne("r5", 1, ResourceKind.SERVICE, "agents", "never-existed",
+                CleanupTrigger.GARBAGE_COLLECTION);
+
+        assertThat(done.outcome()).isEqualTo(CleanupOutcome.ALREADY_GONE);
+        assertThat(done.detail()).isNull();
+    }
+
+    @Test
+    void refusesNamespacesThatAreNotAllowed() {
+        create(client, ResourceKind.POD, "kube-system", "p-r6", vigilLabels("r6"));
+
+        assertThatThrownBy(() -> cleaner.resources.deleteLabelled("r6", 1, "kube-system", Map.of(SESSION, "r6"),
+                CleanupTrigger.RUN_FINISHED)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> cleaner.resources.deleteOne("r6", 1, ResourceKind.POD, "kube-system", "p-r6",
+                CleanupTrigger.GARBAGE_COLLECTION)).isInstanceOf(IllegalArgumentException.class);
+
+        assertThat(exists(client, ResourceKind.POD, "kube-system", "p-r6")).isTrue();
+    }
+}
