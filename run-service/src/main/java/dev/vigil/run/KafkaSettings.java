@@ -1,5 +1,6 @@
 package dev.vigil.run;
 
+import dev.vigil.contracts.KafkaClientEnv;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,7 +19,7 @@ public class KafkaSettings {
     private short replicationFactor = -1;
 
     public Map<String, Object> clientConfig() {
-        Map<String, Object> config = new HashMap<>(client);
+        Map<String, Object> config = KafkaClientEnv.merge(client, System.getenv());
         config.put("bootstrap.servers", bootstrapServers);
         return config;
     }

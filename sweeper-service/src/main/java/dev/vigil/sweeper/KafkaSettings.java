@@ -1,5 +1,6 @@
 package dev.vigil.sweeper;
 
+import dev.vigil.contracts.KafkaClientEnv;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,7 +17,7 @@ public class KafkaSettings {
     private Map<String, String> client = new HashMap<>();
 
     public Map<String, Object> clientConfig() {
-        Map<String, Object> config = new HashMap<>(client);
+        Map<String, Object> config = KafkaClientEnv.merge(client, System.getenv());
         config.put("bootstrap.servers", bootstrapServers);
         return config;
     }

@@ -1,7 +1,7 @@
 package dev.vigil.cleaner.events;
 
+import dev.vigil.contracts.KafkaClientEnv;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -12,8 +12,6 @@ import java.util.Map;
  */
 public record KafkaConnection(String bootstrapServers, Map<String, Object> client) {
 
-    private static final String ENV_PREFIX = "VIGIL_KAFKA_CLIENT_";
-
     public KafkaConnection {
         client = Map.copyOf(client);
     }
@@ -23,13 +21,7 @@ public record KafkaConnection(String bootstrapServers, Map<String, Object> clien
      * which win, as environment variables do over application.yml.
      */
     public static KafkaConnection of(String bootstrapServers, Map<String, Object> configured, Map<String, String> env) {
-        Map<String, Object> client = new HashMap<>(configured);
-        env.forEach((name, value) -> {
-            if (name.startsWith(ENV_PREFIX) && name.length() > ENV_PREFIX.length()) {
-                client.put(name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-            }
-        });
-        return new KafkaConnection(bootstrapServers, client);
+        return new KafkaConnection(bootstrapServers, KafkaClientEnv.merge(configured, env));
     }
 
     /** The settings shared by the producer, the consumer and the admin client. */
