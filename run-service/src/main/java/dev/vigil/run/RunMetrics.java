@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * run-service's Prometheus metrics: runs by status, runs stuck TERMINATING past their stop timeout
  * (the seeds' {@code sessions_stuck_terminating}), finalizations by reason, outbox lag and blocked
- * rows, and records that changed nothing. Database-backed gauges refresh every 15 s.
+ * rows, and records that changed nothing. Database-backed gauges refresh every 5 s.
  */
 @Singleton
 public class RunMetrics {
@@ -83,7 +83,7 @@ public class RunMetrics {
     }
 
     /** Refreshes the database-backed gauges. */
-    @Scheduled(fixedDelay = "15s", initialDelay = "1s")
+    @Scheduled(fixedDelay = "5s", initialDelay = "1s")
     void refresh() {
         byStatus.values().forEach(v -> v.set(0));
         for (StatusCount count : runs.countByStatus()) {
