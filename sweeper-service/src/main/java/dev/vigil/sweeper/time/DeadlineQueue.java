@@ -17,6 +17,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class DeadlineQueue {
 
     private final KeyValueStore<Bytes, byte[]> store;
+    /**
+     * No entry is due before this: the scan starts here instead of at the beginning of the store, so
+     * it never walks over the tombstones of entries already handled (a queue's deletes pile up at its
+     * head until RocksDB compacts them). Starts at the bottom after a restart.
+     */
+    private long scanFrom = Long.MIN_VALUE;
 
     public DeadlineQueue(KeyValueStore<Bytes, byte[]> store) {
         this.store = store;
@@ -24,16 +30,23 @@ public final class DeadlineQueue {
 
     public void add(long due, String id) {
         store.put(key(due, id), new byte[0]);
+        scanFrom = Math.min(scanFrom, due);
     }
 
     public void remove(long due, String id) {
         store.delete(key(due, id));
     }
 
-    /** Up to {@code limit} entries due at or before {@code now}, earliest first. */
+    /**
+     * Up to {@code limit} entries due at or before {@code now}, earliest first. The caller removes
+     * every entry it is given (and may add new ones).
+     */
     public List<Due> due(long now, int limit) {
         List<Due> due = new ArrayList<>();
-        try (KeyValueIterator<Bytes, byte[]> it = store.range(prefix(Long.MIN_VALUE), prefix(now + 1))) {
+        if (scanFrom > now) {
+            return due;
+        }
+        try (KeyValueIterator<Bytes, byte[]> it = store.range(prefix(scanFrom), prefix(now + 1))) {
             while (it.hasNext() && due.size() < limit) {
                 KeyValue<Bytes, byte[]> entry = it.next();
                 ByteBuffer key = ByteBuffer.wrap(entry.key.get());
@@ -41,6 +54,7 @@ public final class DeadlineQueue {
                 due.add(new Due(at, StandardCharsets.UTF_8.decode(key).toString()));
             }
         }
+        scanFrom = due.size() < limit ? now + 1 : due.get(due.size() - 1).at();
         return due;
     }
 
