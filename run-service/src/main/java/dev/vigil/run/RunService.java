@@ -164,6 +164,52 @@ public class RunService {
     }
 
     /**
+     * Starts attempt N+1 of a run that failed, was aborted or timed out: PENDING, timeouts re-armed
+     * (a new RunCreated), everything of the old attempt fenced off. 409 for a run that succeeded or
+     * is still active, or when another run of the key is active.
+     */
+    public RunRow retry(String workspace, String actor, String id) {
+        RunRow run = get(workspace, id);
+        try {
+            return logged(run.id(), workspace, () -> tx.executeWrite(status -> {
+                if (runs.retry(run.id(), now()) == 0) {
+                    RunRow current = runs.findById(run.id()).orElseThrow();
+                    throw ApiError.conflict(current.status() == RunStatus.SUCCEEDED
+                            ? "run " + id + " succeeded; only failed, aborted or timed-out runs can be retried"
+                            : "run " + id + " is still " + current.status() + "; stop it or wait for it to end first");
+                }
+                RunRow retried = runs.findById(run.id()).orElseThrow();
+                outbox.publish(RunCreated.of(id, retried.attempt(), workspace, retried.key(), retried.kind(),
+                        retried.agentId(), timeoutsOf(retried), cleanupOf(retried)));
+                audit.record(run.id(), workspace, retried.attempt(), "retried", run.status().name(),
+                        RunStatus.PENDING.name(), null, actor, "attempt " + run.attempt() + " -> " + retried.attempt());
+                LOG.info("run retried by {}: attempt {}", actor, retried.attempt());
+                return retried;
+            }));
+        } catch (DataAccessException e) {
+            if (violates(e, ONE_ACTIVE_INDEX)) {
+                String active = runs.findActive(workspace, run.key()).map(r -> r.id().toString()).orElse("(just finished)");
+                throw ApiError.conflict("another run is active for key '" + run.key() + "': " + active);
+            }
+            throw e;
+        }
+    }
+
+    /** An operator's "the agent is gone, I know it, stop waiting": ABORTED ({@code user_force}) at once. */
+    public RunRow forceStop(String workspace, String actor, String id) {
+        RunRow run = get(workspace, id);
+        if (run.status().isTerminal()) {
+            throw ApiError.conflict("run " + id + " already finished: " + run.status());
+        }
+        RunRow after = finalize(run, RunStatus.ABORTED, Reason.USER_FORCE, "force-stopped by " + actor, actor,
+                "force_stopped");
+        if (after.attempt() == run.attempt() && after.reason() != null && !Reason.USER_FORCE.code().equals(after.reason())) {
+            throw ApiError.conflict("run " + id + " finished before the force stop: " + after.status());
+        }
+        return after;
+    }
+
+    /**
      * The worker's own terminal write. At most once: a repeated or racing finish (or one that lost to
      * a timeout) changes nothing and returns the run as it is. A finish for an older attempt is a 409.
      */
@@ -243,6 +289,11 @@ public class RunService {
             LOG.warn("stop {} timed out while the agent is alive; re-sent as stop {}", stopAttempt, next);
             return runs.findById(run.id()).orElseThrow();
         }));
+    }
+
+    static RunTimeouts timeoutsOf(RunRow run) {
+        return new RunTimeouts(Duration.ofMillis(run.heartbeatTimeoutMs()), Duration.ofMillis(run.startTimeoutMs()),
+                Duration.ofMillis(run.stopTimeoutMs()), Duration.ofMillis(run.maxDurationMs()));
     }
 
     public static CleanupTarget cleanupOf(RunRow run) {

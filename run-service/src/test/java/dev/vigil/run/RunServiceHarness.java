@@ -70,8 +70,15 @@ final class RunServiceHarness implements AutoCloseable {
     }
 
     static String token(String subject, String workspace, Duration validFor) throws Exception {
+        return token(subject, workspace, validFor, List.of());
+    }
+
+    static String token(String subject, String workspace, Duration validFor, List<String> roles) throws Exception {
         JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject(subject)
                 .expirationTime(Date.from(Instant.now().plus(validFor)));
+        if (!roles.isEmpty()) {
+            claims.claim("roles", roles);
+        }
         if (workspace != null) {
             claims.claim("workspace", workspace);
         }

@@ -8,6 +8,7 @@ import io.micronaut.security.authentication.Authentication;
 final class Callers {
 
     static final String WORKSPACE_CLAIM = "workspace";
+    static final String OPERATOR_ROLE = "operator";
 
     private Callers() {
     }
@@ -18,6 +19,13 @@ final class Callers {
             throw new HttpStatusException(HttpStatus.FORBIDDEN, "the token has no '" + WORKSPACE_CLAIM + "' claim");
         }
         return name;
+    }
+
+    /** Operators carry the {@value #OPERATOR_ROLE} role (the token's {@code roles} claim). */
+    static void requireOperator(Authentication caller) {
+        if (!caller.getRoles().contains(OPERATOR_ROLE)) {
+            throw new HttpStatusException(HttpStatus.FORBIDDEN, "force stop needs the '" + OPERATOR_ROLE + "' role");
+        }
     }
 
     static String actor(Authentication caller) {

@@ -54,9 +54,20 @@ public class RunController {
     }
 
     @Post("/{id}/stop")
-    @Operation(summary = "Request a stop: TERMINATING, and a StopRun command to the agent")
-    public HttpResponse<RunViews.Run> stop(String id, Authentication caller) {
+    @Operation(summary = "Request a stop: TERMINATING, and a StopRun command to the agent; "
+            + "force=true (operators only) aborts at once as user_force")
+    public HttpResponse<RunViews.Run> stop(String id, @Nullable @QueryValue Boolean force, Authentication caller) {
+        if (Boolean.TRUE.equals(force)) {
+            Callers.requireOperator(caller);
+            return HttpResponse.ok(RunMapper.view(runs.forceStop(Callers.workspace(caller), Callers.actor(caller), id)));
+        }
         return HttpResponse.accepted().body(RunMapper.view(runs.stop(Callers.workspace(caller), Callers.actor(caller), id)));
+    }
+
+    @Post("/{id}/retry")
+    @Operation(summary = "Start the next attempt of a failed, aborted or timed-out run (PENDING, timeouts re-armed)")
+    public RunViews.Run retry(String id, Authentication caller) {
+        return RunMapper.view(runs.retry(Callers.workspace(caller), Callers.actor(caller), id));
     }
 
     @Post("/{id}/finish")

@@ -60,6 +60,17 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
             where id = :id and attempt = :attempt and status in ('PENDING', 'RUNNING', 'TERMINATING')""")
     int finish(UUID id, int attempt, String status, String reason, @Nullable String error, Instant now);
 
+    /**
+     * A new attempt of a run that ended without succeeding: PENDING again with everything of the
+     * previous attempt cleared. The partial unique index still allows one active run per key.
+     */
+    @Query("""
+            update runs set attempt = attempt + 1, status = 'PENDING', reason = null, error = null, steps = null,
+                            progress_message = null, heartbeats = 0, last_heartbeat_at = null, stop_attempts = 0,
+                            started_at = null, stop_requested_at = null, finished_at = null, updated_at = :now
+            where id = :id and status in ('FAILED', 'ABORTED', 'TIMED_OUT')""")
+    int retry(UUID id, Instant now);
+
     /** PENDING → RUNNING on the attempt's first heartbeat (TERMINATING runs just record the start). */
     @Query("""
             update runs set status = case when status = 'PENDING' then 'RUNNING' else status end,

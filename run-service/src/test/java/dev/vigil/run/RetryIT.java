@@ -1,0 +1,155 @@
+package dev.vigil.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.contracts.event.FirstHeartbeatReceived;
+import dev.vigil.contracts.event.ProgressReported;
+import dev.vigil.contracts.event.Reason;
+import dev.vigil.contracts.event.RunCreated;
+import dev.vigil.contracts.event.RunEvent;
+import dev.vigil.contracts.event.RunFinished;
+import dev.vigil.contracts.event.RunTimedOut;
+import dev.vigil.infra.KafkaBroker;
+import dev.vigil.infra.PostgresDatabase;
+import dev.vigil.infra.RealInfraExtension;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Retry (a new attempt of the same run), the fencing that protects it, and force stop. */
+@ExtendWith(RealInfraExtension.class)
+class RetryIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static RunServiceHarness service;
+    private static String user;
+    private static String operator;
+
+    @BeforeAll
+    static void start(KafkaBroker kafka, PostgresDatabase db) throws Exception {
+        service = new RunServiceHarness(kafka, db, "retry-it.", Map.of());
+        user = RunServiceHarness.token("alice", "acme", Duration.ofHours(1));
+        operator = RunServiceHarness.token("olga", "acme", Duration.ofHours(1), List.of("operator"));
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    @Test
+    void aTimedOutRunRetriesAsAttemptTwoAndAttemptOneCanNoLongerTouchIt() throws Exception {
+        String id = create("retry-me");
+        timeout(id, 1, Reason.HEARTBEAT_TIMEOUT);
+        awaitStatus(id, "TIMED_OUT");
+
+        HttpResponse<String> retried = post("/api/v1/runs/" + id + "/retry", user);
+        assertThat(retried.statusCode()).isEqualTo(200);
+        JsonNode run = JSON.readTree(retried.body());
+        assertThat(run.get("attempt").asInt()).isEqualTo(2);
+        assertThat(run.get("status").asText()).isEqualTo("PENDING");
+        assertThat(run.get("reason").isNull()).isTrue();
+        assertThat(runEvents(id, 3)).filteredOn(RunCreated.class::isInstance).extracting(RunEvent::attempt)
+                .containsExactly(1, 2);
+
+        // The zombie of attempt 1: its late activity, its timeout and its finish change nothing.
+        service.publish(service.topics.runActivity().name(), id, FirstHeartbeatReceived.of(id, 1, null, Instant.now()));
+        service.publish(service.topics.runActivity().name(), id, ProgressReported.of(id, 1, 99L, "zombie", 5, Instant.now()));
+        timeout(id, 1, Reason.HEARTBEAT_TIMEOUT);
+        assertThat(post("/api/v1/runs/" + id + "/finish", user, "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}").statusCode())
+                .isEqualTo(409);
+        // Attempt 2 starts, and then its own worker dies: it still times out correctly.
+        service.publish(service.topics.runActivity().name(), id, FirstHeartbeatReceived.of(id, 2, null, Instant.now()));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(id).equals("RUNNING"));
+        JsonNode running = JSON.readTree(get("/api/v1/runs/" + id).body());
+        assertThat(running.at("/progress/steps").isNull()).as("attempt 1's progress was not applied").isTrue();
+        timeout(id, 2, Reason.HEARTBEAT_TIMEOUT);
+        awaitStatus(id, "TIMED_OUT");
+        assertThat(runEvents(id, 5)).filteredOn(RunFinished.class::isInstance).extracting(RunEvent::attempt)
+                .containsExactly(1, 2);
+    }
+
+    @Test
+    void onlyRunsThatEndedBadlyCanBeRetriedAndOnlyWhileTheKeyIsFree() throws Exception {
+        String done = create("retry-succeeded");
+        post("/api/v1/runs/" + done + "/finish", user, "{\"outcome\":\"SUCCEEDED\"}");
+        HttpResponse<String> succeeded = post("/api/v1/runs/" + done + "/retry", user);
+        assertThat(succeeded.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(succeeded.body()).get("detail").asText()).contains("succeeded");
+
+        String active = create("retry-active");
+        assertThat(JSON.readTree(post("/api/v1/runs/" + active + "/retry", user).body()).get("detail").asText())
+                .contains("is still PENDING");
+
+        String failed = create("retry-key");
+        post("/api/v1/runs/" + failed + "/finish", user, "{\"outcome\":\"FAILED\",\"error\":\"boom\"}");
+        String newer = create("retry-key");
+        HttpResponse<String> blocked = post("/api/v1/runs/" + failed + "/retry", user);
+        assertThat(blocked.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(blocked.body()).get("detail").asText())
+                .isEqualTo("another run is active for key 'retry-key': " + newer);
+        assertThat(status(failed)).isEqualTo("FAILED");
+    }
+
+    @Test
+    void forceStopIsForOperatorsAndAbortsAtOnce() throws Exception {
+        String id = create("force-me");
+        assertThat(post("/api/v1/runs/" + id + "/stop?force=true", user).statusCode()).isEqualTo(403);
+        HttpResponse<String> forced = post("/api/v1/runs/" + id + "/stop?force=true", operator);
+        assertThat(forced.statusCode()).isEqualTo(200);
+        JsonNode run = JSON.readTree(forced.body());
+        assertThat(run.get("status").asText()).isEqualTo("ABORTED");
+        assertThat(run.get("reason").asText()).isEqualTo("user_force");
+        assertThat(run.get("error").asText()).isEqualTo("force-stopped by user:olga");
+        assertThat(runEvents(id, 2)).last().isInstanceOfSatisfying(RunFinished.class,
+                f -> assertThat(f.reason()).isEqualTo(Reason.USER_FORCE));
+        assertThat(post("/api/v1/runs/" + id + "/stop?force=true", operator).statusCode()).isEqualTo(409);
+    }
+
+    private static void timeout(String id, int attempt, Reason reason) throws Exception {
+        service.publish(service.topics.timeouts().name(), id, RunTimedOut.of(id, attempt, reason, Instant.now(),
+                Instant.now(), null, false, null));
+    }
+
+    private static void awaitStatus(String id, String status) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(id).equals(status));
+    }
+
+    private static String status(String id) throws Exception {
+        return JSON.readTree(get("/api/v1/runs/" + id).body()).get("status").asText();
+    }
+
+    private static String create(String key) throws Exception {
+        HttpResponse<String> response = post("/api/v1/runs", user, "{\"key\":\"" + key + "\"}");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+        return JSON.readTree(response.body()).get("id").asText();
+    }
+
+    private static List<RunEvent> runEvents(String runId, int atLeast) {
+        return service.read(service.topics.runEvents().name(), service.topics.runEvents().valueSerde().deserializer(),
+                        Duration.ofSeconds(15), rs -> rs.stream().filter(r -> runId.equals(r.key())).count() >= atLeast)
+                .stream().filter(r -> runId.equals(r.key())).map(ConsumerRecord::value).toList();
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return service.call("GET", path, user, null);
+    }
+
+    private static HttpResponse<String> post(String path, String token) throws Exception {
+        return service.call("POST", path, token, null);
+    }
+
+    private static HttpResponse<String> post(String path, String token, String body) throws Exception {
+        return service.call("POST", path, token, body);
+    }
+}
