@@ -166,6 +166,37 @@ class EndToEndIT {
         healthyBeat.close();
     }
 
+    @Test
+    void aRetriedRunIsFencedFromItsZombieAndStillTimesOutWhenItsOwnWorkerDies() throws Exception {
+        String id = create("retried", "{\"heartbeat\":\"PT3S\"}", null);
+        RunHeartbeat first = workers.startRun(id, 1, Duration.ofSeconds(3));
+        awaitStatus(id, "RUNNING", Duration.ofSeconds(30));
+        first.close(); // partitioned away, not dead
+        awaitStatus(id, "TIMED_OUT", Duration.ofSeconds(20));
+
+        HttpResponse<String> retry = call("POST", "/api/v1/runs/" + id + "/retry", null);
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
+        labelledResources(id); // attempt 2's resources carry the same session label
+        RunHeartbeat second = workers.startRun(id, 2, Duration.ofSeconds(3));
+        awaitStatus(id, "RUNNING", Duration.ofSeconds(30));
+
+        RunHeartbeat zombie = workers.startRun(id, 1, Duration.ofSeconds(3)); // attempt 1 comes back
+        assertThat(call("POST", "/api/v1/runs/" + id + "/finish", "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}")
+                .statusCode()).isEqualTo(409);
+        Awaitility.await().pollDelay(Duration.ofSeconds(4)).until(() -> true);
+        assertThat(run(id).get("status").asText()).isEqualTo("RUNNING");
+        assertThat(run(id).get("attempt").asInt()).isEqualTo(2);
+        assertThat(kubernetes.apps().deployments().inNamespace(NS).withLabel("session", id).list().getItems())
+                .as("attempt 1's end never deletes attempt 2's resources").hasSize(1);
+
+        second.close(); // attempt 2's own worker dies; the zombie keeps beating for attempt 1
+        awaitStatus(id, "TIMED_OUT", Duration.ofSeconds(20));
+        assertThat(run(id).get("attempt").asInt()).isEqualTo(2);
+        awaitGone(id);
+        zombie.close();
+        assertThat(timeoutsOf(id)).extracting(RunTimedOut::attempt).containsExactly(1, 2);
+    }
+
     private static void labelledResources(String id) {
         Map<String, String> labels = new HashMap<>(Map.of("session", id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL));
         String name = "session-" + id.substring(0, 8);
