@@ -1,6 +1,7 @@
 package dev.vigil.sweeper;
 
 import io.micronaut.health.HealthStatus;
+import io.micronaut.management.health.indicator.annotation.Liveness;
 import io.micronaut.management.health.indicator.AbstractHealthIndicator;
 import jakarta.inject.Singleton;
 import java.util.Map;
@@ -8,6 +9,7 @@ import org.apache.kafka.streams.KafkaStreams;
 
 /** {@code /health} is UP while the Kafka Streams application is running or rebalancing. */
 @Singleton
+@Liveness
 public class SweeperHealth extends AbstractHealthIndicator<Map<String, String>> {
 
     private final SweeperService sweeper;

@@ -43,12 +43,24 @@ public final class LocalStack implements AutoCloseable {
      * @param gcInterval how often the cleaner garbage-collects orphans
      */
     public record Options(Path dir, Path repo, int kafkaPort, int postgresPort, int kubernetesPort, int runServicePort,
-                          int sweeperPort, int cleanerPort, String namespace, Duration gcInterval) {
+                          int sweeperPort, int cleanerPort, String namespace, Duration gcInterval, int sweepers) {
 
         /** Fixed, documented ports: Kafka 9092, PostgreSQL 5433, Kubernetes 6443, services 8080-8082. */
         public static Options defaults(Path repo) {
             return new Options(repo.resolve(".vigil"), repo, 9092, 5433, 6443, 8080, 8081, 8082, "agents",
-                    Duration.ofSeconds(30));
+                    Duration.ofSeconds(30), 1);
+        }
+
+        /** Free ports everywhere, data in {@code dir}: for tests and harnesses next to a running stack. */
+        public static Options onFreePorts(Path dir, Path repo, int sweepers) {
+            return new Options(dir, repo, KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
+                    KafkaServerProcess.freePort(), KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
+                    KafkaServerProcess.freePort(), "agents", Duration.ofHours(1), sweepers);
+        }
+
+        /** The HTTP port of sweeper {@code i} (from 0): consecutive ports after the first for extra instances. */
+        int sweeperPort(int i) {
+            return i == 0 ? sweeperPort : sweeperPort + 1000 + i;
         }
     }
 
@@ -58,7 +70,7 @@ public final class LocalStack implements AutoCloseable {
     private EmbeddedPostgres postgres;
     private KubernetesApi kubernetes;
     private JavaProcess runService;
-    private JavaProcess sweeper;
+    private final List<JavaProcess> sweepers = new java.util.ArrayList<>();
     private JavaProcess cleaner;
 
     private LocalStack(Options options) {
@@ -88,7 +100,9 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_DB_USER", postgres.username(),
                 "VIGIL_DB_PASSWORD", postgres.password(),
                 "VIGIL_JWT_SECRET", JWT_SECRET)).start();
-        sweeper = sweeperProcess().start();
+        for (int i = 0; i < options.sweepers(); i++) {
+            sweepers.add(sweeperProcess(i).start());
+        }
         cleaner = service("k8s-cleaner-service", options.cleanerPort(), Map.of(
                 "VIGIL_CLEANER_KUBERNETES_MASTER_URL", kubernetes.url(),
                 "VIGIL_CLEANER_NAMESPACES", options.namespace(),
@@ -97,17 +111,27 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_CLEANER_GC_GRACE", "1m")).start();
         Duration timeout = Duration.ofMinutes(2);
         runService.awaitHttpOk(runServiceUrl() + "/health", timeout);
-        sweeper.awaitHttpOk("http://localhost:" + options.sweeperPort() + "/health", timeout);
+        for (int i = 0; i < sweepers.size(); i++) {
+            sweepers.get(i).awaitHttpOk(sweeperHealth(i), timeout);
+        }
         cleaner.awaitHttpOk("http://localhost:" + options.cleanerPort() + "/health", timeout);
         LOG.info("Vigil is up in {} s", (System.nanoTime() - started) / 1_000_000_000);
     }
 
-    private JavaProcess sweeperProcess() {
-        return service("sweeper-service", options.sweeperPort(), Map.of(
-                "VIGIL_SWEEPER_STATE_DIR", options.dir().resolve("sweeper-state").toString()));
+    private JavaProcess sweeperProcess(int i) {
+        return service("sweeper-service", options.sweeperPort(i), Map.of(
+                "VIGIL_SWEEPER_STATE_DIR", options.dir().resolve("sweeper-state-" + i).toString()), "sweeper-" + i);
+    }
+
+    private String sweeperHealth(int i) {
+        return "http://localhost:" + options.sweeperPort(i) + "/health";
     }
 
     private JavaProcess service(String name, int port, Map<String, String> env) {
+        return service(name, port, env, name);
+    }
+
+    private JavaProcess service(String name, int port, Map<String, String> env, String instance) {
         Path jar = options.repo().resolve(name).resolve("target").resolve("vigil-" + name + ".jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: build first with ./mvnw -q install -DskipTests");
@@ -116,14 +140,43 @@ public final class LocalStack implements AutoCloseable {
         all.put("PORT", Integer.toString(port));
         all.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         all.put("VIGIL_TOPIC_PREFIX", topics.prefix());
-        return new JavaProcess(name, jar, SERVICE_JVM, all, options.dir().resolve("logs").resolve(name + ".log"));
+        return new JavaProcess(instance, jar, SERVICE_JVM, all, options.dir().resolve("logs").resolve(instance + ".log"));
     }
 
-    /** Kills the sweeper (SIGKILL) and starts a new one on the same state directory. */
+    /** Kills the (first) sweeper (SIGKILL) and starts a new one on the same state directory. */
     public void restartSweeper() {
-        sweeper.kill();
-        sweeper = sweeperProcess().start()
-                .awaitHttpOk("http://localhost:" + options.sweeperPort() + "/health", Duration.ofMinutes(2));
+        restartSweeper(0);
+    }
+
+    /** Kills sweeper {@code i} (SIGKILL) and starts a new one on the same state directory. */
+    public void restartSweeper(int i) {
+        sweepers.get(i).kill();
+        startSweeper(i);
+    }
+
+    /** Starts sweeper {@code i} again after it was killed, and waits until it is healthy. */
+    public void startSweeper(int i) {
+        sweepers.set(i, sweeperProcess(i).start().awaitHttpOk(sweeperHealth(i), Duration.ofMinutes(2)));
+    }
+
+    public JavaProcess sweeper(int i) {
+        return sweepers.get(i);
+    }
+
+    public JavaProcess runService() {
+        return runService;
+    }
+
+    public JavaProcess cleaner() {
+        return cleaner;
+    }
+
+    public KafkaServerProcess kafka() {
+        return kafka;
+    }
+
+    public EmbeddedPostgres postgres() {
+        return postgres;
     }
 
     /** A bearer token for workspace {@code workspace}, valid for 30 days (local use only). */
@@ -183,7 +236,11 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
-        for (AutoCloseable part : new AutoCloseable[] {cleaner, sweeper, runService, kubernetes, kafka, postgres}) {
+        List<AutoCloseable> parts = new java.util.ArrayList<>();
+        parts.add(cleaner);
+        parts.addAll(sweepers);
+        parts.addAll(java.util.Arrays.asList(runService, kubernetes, kafka, postgres));
+        for (AutoCloseable part : parts) {
             if (part != null) {
                 try {
                     part.close();

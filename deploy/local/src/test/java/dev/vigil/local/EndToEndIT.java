@@ -12,7 +12,6 @@ import dev.vigil.contracts.heartbeat.AgentPulse;
 import dev.vigil.contracts.heartbeat.HeartbeatClient;
 import dev.vigil.contracts.heartbeat.RunHeartbeat;
 import dev.vigil.infra.KafkaRecords;
-import dev.vigil.infra.KafkaServerProcess;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -54,9 +53,7 @@ class EndToEndIT {
     static void start() throws Exception {
         Path repo = Path.of("").toAbsolutePath().getParent().getParent();
         Path dir = Files.createTempDirectory("vigil-e2e");
-        stack = LocalStack.start(new LocalStack.Options(dir, repo, KafkaServerProcess.freePort(),
-                KafkaServerProcess.freePort(), KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
-                KafkaServerProcess.freePort(), KafkaServerProcess.freePort(), NS, Duration.ofHours(1)));
+        stack = LocalStack.start(LocalStack.Options.onFreePorts(dir, repo, 1));
         kubernetes = stack.kubernetes().client();
         workers = HeartbeatClient.builder(stack.kafkaBootstrap()).build();
         token = stack.token("e2e", "seeds");

@@ -4,6 +4,7 @@ import dev.vigil.cleaner.runstate.RunStateStore;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.core.async.publisher.Publishers;
 import io.micronaut.health.HealthStatus;
+import io.micronaut.management.health.indicator.annotation.Liveness;
 import io.micronaut.management.health.indicator.HealthIndicator;
 import io.micronaut.management.health.indicator.HealthResult;
 import jakarta.inject.Singleton;
@@ -17,6 +18,7 @@ import org.reactivestreams.Publisher;
  */
 @Singleton
 @Requires(property = "vigil.cleaner.consumer.enabled", notEquals = "false")
+@Liveness
 public class RunEventsHealthIndicator implements HealthIndicator {
 
     private final RunEventLoop loop;

@@ -1,0 +1,285 @@
+package dev.vigil.manifests;
+
+import static dev.vigil.manifests.Rendered.id;
+import static dev.vigil.manifests.Rendered.list;
+import static dev.vigil.manifests.Rendered.texts;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.contracts.topic.Topic;
+import dev.vigil.contracts.topic.TopicCatalog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Strimzi examples (deploy/k8s/strimzi) are KRaft clusters with node pools that Strimzi 0.48.0 accepts, and each
+ * overlay's Kafka clients match the cluster it is meant for: bootstrap address, TLS, SASL/SCRAM, the KafkaUser and its
+ * ACLs.
+ */
+class StrimziTest {
+
+    static final String STRIMZI_RELEASE = "Strimzi 0.48.0";
+    /** The Kafka versions Strimzi 0.48.0 supports (its kafka-versions.yaml). */
+    private static final Set<String> KAFKA_VERSIONS = Set.of("4.0.0", "4.1.0");
+    /** Which example cluster each overlay's clients are configured for. */
+    private static final Map<String, String> CLUSTER_OF_OVERLAY = Map.of(
+            "dev", "strimzi/single-node",
+            "prod", "strimzi/production");
+
+    static List<Path> clusters() {
+        return CLUSTER_OF_OVERLAY.values().stream().sorted().map(dir -> Repo.k8s().resolve(dir)).toList();
+    }
+
+    static List<Path> overlays() {
+        return Repo.overlays();
+    }
+
+    /** The Kafka resource of the example cluster {@code overlay} is configured for. */
+    static JsonNode clusterOf(Path overlay) {
+        return kafka(Kustomize.build(clusterDir(overlay)));
+    }
+
+    /** How many brokers that cluster has. */
+    static int brokers(Path overlay) {
+        return brokers(Kustomize.build(clusterDir(overlay)));
+    }
+
+    private static Path clusterDir(Path overlay) {
+        String cluster = CLUSTER_OF_OVERLAY.get(overlay.getFileName().toString());
+        assertThat(cluster).as("the Strimzi cluster overlay %s is for (add it to StrimziTest)", overlay.getFileName()).isNotNull();
+        return Repo.k8s().resolve(cluster);
+    }
+
+    private static JsonNode kafka(Rendered cluster) {
+        assertThat(cluster.ofKind("Kafka")).as("Kafka resources in %s", cluster.source()).hasSize(1);
+        return cluster.ofKind("Kafka").get(0);
+    }
+
+    private static int brokers(Rendered cluster) {
+        return cluster.ofKind("KafkaNodePool").stream()
+                .filter(pool -> texts(pool.path("spec").path("roles")).contains("broker"))
+                .mapToInt(pool -> pool.path("spec").path("replicas").asInt()).sum();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clusters")
+    void theExampleClusterRunsInKraftModeWithNodePools(Path dir) {
+        Rendered cluster = Kustomize.build(dir);
+        JsonNode kafka = kafka(cluster);
+        List<JsonNode> pools = cluster.ofKind("KafkaNodePool");
+
+        assertThat(cluster.resources()).allSatisfy(resource -> assertThat(resource.path("apiVersion").asText())
+                .as("apiVersion of %s", id(resource)).isEqualTo("kafka.strimzi.io/v1beta2"));
+        assertThat(pools).as("KafkaNodePools of %s", cluster.source()).isNotEmpty().allSatisfy(pool -> {
+            assertThat(Rendered.labels(pool)).containsEntry("strimzi.io/cluster", Rendered.name(kafka));
+            assertThat(Rendered.namespace(pool)).isEqualTo(Rendered.namespace(kafka));
+        });
+        assertThat(pools).as("KRaft controllers").anySatisfy(pool -> assertThat(texts(pool.path("spec").path("roles"))).contains("controller"));
+        assertThat(brokers(cluster)).as("brokers").isPositive();
+        assertThat(kafka.path("spec").has("zookeeper")).as("ZooKeeper in %s", cluster.source()).isFalse();
+
+        String version = kafka.path("spec").path("kafka").path("version").asText();
+        assertThat(version).as("Kafka version (one %s supports)", STRIMZI_RELEASE).isIn(KAFKA_VERSIONS);
+        assertThat(kafka.path("spec").path("kafka").path("metadataVersion").asText())
+                .as("metadataVersion").startsWith(version.substring(0, version.lastIndexOf('.')) + "-IV");
+        assertThat(kafka.path("spec").path("entityOperator").has("topicOperator")).as("a Topic Operator").isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clusters")
+    void replicationFitsTheBrokersAndTopicsAreNeverCreatedByAccident(Path dir) {
+        Rendered cluster = Kustomize.build(dir);
+        JsonNode config = kafka(cluster).path("spec").path("kafka").path("config");
+        int brokers = brokers(cluster);
+        int replication = config.path("default.replication.factor").asInt();
+
+        assertThat(replication).as("default.replication.factor").isBetween(1, brokers);
+        assertThat(config.path("offsets.topic.replication.factor").asInt()).as("offsets.topic.replication.factor").isBetween(1, brokers);
+        assertThat(config.path("transaction.state.log.replication.factor").asInt())
+                .as("transaction.state.log.replication.factor (the sweeper is exactly-once)").isBetween(1, brokers);
+        assertThat(config.path("min.insync.replicas").asInt()).as("min.insync.replicas (one broker may be down)")
+                .isEqualTo(Math.max(1, replication - 1));
+        assertThat(config.path("auto.create.topics.enable").asBoolean(true)).as("auto.create.topics.enable").isFalse();
+    }
+
+    /** Every file holding a Strimzi resource says which Strimzi release it matches. */
+    @Test
+    void everyStrimziManifestNamesTheStrimziRelease() throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(Repo.k8s())) {
+            files = walk.filter(f -> f.toString().endsWith(".yaml"))
+                    .filter(f -> Repo.read(f).contains("apiVersion: kafka.strimzi.io/")).toList();
+        }
+
+        assertThat(files).isNotEmpty().allSatisfy(file -> {
+            assertThat(Repo.read(file)).as(Repo.relative(file)).contains(STRIMZI_RELEASE).contains("kafka.strimzi.io/v1beta2")
+                    .doesNotContain("kafka.strimzi.io/v1beta1").doesNotContain("kafka.strimzi.io/v1alpha1");
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("overlays")
+    void theServicesConnectToTheirClusterWithTheSecurityItsListenerRequires(Path overlay) {
+        Rendered rendered = Kustomize.build(overlay);
+        JsonNode kafka = clusterOf(overlay);
+        String cluster = Rendered.name(kafka);
+        String namespace = Rendered.namespace(kafka);
+
+        for (String service : Repo.SERVICES) {
+            JsonNode deployment = rendered.service(service);
+            Map<String, String> env = rendered.env(deployment);
+            String bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS");
+            Matcher address = Pattern.compile(Pattern.quote(cluster + "-kafka-bootstrap." + namespace + ".svc")
+                    + "(\\.cluster\\.local)?:(\\d+)").matcher(bootstrap == null ? "" : bootstrap);
+            assertThat(address.matches()).as("KAFKA_BOOTSTRAP_SERVERS of %s: %s", service, bootstrap).isTrue();
+            int port = Integer.parseInt(address.group(2));
+            JsonNode listener = list(kafka.path("spec").path("kafka").path("listeners")).stream()
+                    .filter(l -> l.path("port").asInt() == port).findFirst()
+                    .orElseThrow(() -> new AssertionError(service + " connects to port " + port
+                            + ", where the cluster has no listener"));
+            boolean tls = listener.path("tls").asBoolean(false);
+            String authentication = listener.path("authentication").path("type").asText();
+            String protocol = (authentication.isEmpty() ? "" : "SASL_") + (tls ? "SSL" : "PLAINTEXT");
+
+            assertThat(env.getOrDefault("VIGIL_KAFKA_CLIENT_SECURITY_PROTOCOL", "PLAINTEXT"))
+                    .as("security protocol of %s for listener %s", service, listener.path("name").asText()).isEqualTo(protocol);
+            if (authentication.equals("scram-sha-512")) {
+                assertThat(env).as("env of %s", service).containsEntry("VIGIL_KAFKA_CLIENT_SASL_MECHANISM", "SCRAM-SHA-512");
+                JsonNode user = kafkaUserOf(rendered, deployment)
+                        .orElseThrow(() -> new AssertionError(service + " has no KafkaUser for its SASL credentials"));
+                assertThat(user.path("spec").path("authentication").path("type").asText()).isEqualTo("scram-sha-512");
+                assertThat(Rendered.labels(user)).containsEntry("strimzi.io/cluster", cluster);
+                assertThat(Rendered.namespace(user)).isEqualTo(namespace);
+                assertThat(Rendered.secretKeyRef(deployment, "VIGIL_KAFKA_CLIENT_SASL_JAAS_CONFIG").orElseThrow()
+                        .path("optional").asBoolean(false)).as("the SASL Secret of %s is optional", service).isFalse();
+            } else {
+                assertThat(authentication).as("listener authentication (only SCRAM is wired)").isEmpty();
+            }
+            if (tls) {
+                assertThat(env).as("env of %s", service).containsEntry("VIGIL_KAFKA_CLIENT_SSL_TRUSTSTORE_TYPE", "PEM");
+                String truststore = env.get("VIGIL_KAFKA_CLIENT_SSL_TRUSTSTORE_LOCATION");
+                assertThat(truststore).as("truststore of %s", service)
+                        .isEqualTo(secretMountPath(deployment, cluster + "-cluster-ca-cert") + "/ca.crt");
+            }
+        }
+    }
+
+    /** With ACLs on (simple authorization), each service's KafkaUser must allow what the service does. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("overlays")
+    void eachServicesKafkaUserAllowsWhatTheServiceDoes(Path overlay) {
+        JsonNode kafka = clusterOf(overlay);
+        if (!"simple".equals(kafka.path("spec").path("kafka").path("authorization").path("type").asText())) {
+            return;
+        }
+        Rendered rendered = Kustomize.build(overlay);
+        TopicCatalog catalog = TopicCatalog.withDefaultPrefix();
+        List<String> catalogued = catalog.all().stream().map(Topic::name).toList();
+
+        JsonNode runService = user(rendered, "run-service");
+        for (Topic<?, ?> topic : List.of(catalog.runEvents(), catalog.commands(), catalog.deadLetters())) {
+            assertThat(allows(runService, "topic", topic.name(), "Write")).as("run-service writes %s", topic.name()).isTrue();
+        }
+        for (Topic<?, ?> topic : List.of(catalog.timeouts(), catalog.runActivity())) {
+            assertThat(allows(runService, "topic", topic.name(), "Read")).as("run-service reads %s", topic.name()).isTrue();
+        }
+        // SweeperEventConsumer's group: <topic prefix>run-service.
+        assertThat(allows(runService, "group", catalog.prefix() + "run-service", "Read")).as("run-service's group").isTrue();
+
+        JsonNode sweeper = user(rendered, "sweeper-service");
+        String applicationId = rendered.env(rendered.service("sweeper-service")).get("VIGIL_SWEEPER_APPLICATION_ID");
+        assertThat(applicationId).as("VIGIL_SWEEPER_APPLICATION_ID").isNotBlank();
+        for (Topic<?, ?> topic : List.of(catalog.heartbeats(), catalog.agentHeartbeats(), catalog.runEvents())) {
+            for (String operation : List.of("Read", "Write", "DescribeConfigs")) {
+                assertThat(allows(sweeper, "topic", topic.name(), operation)).as("sweeper %s %s", operation, topic.name()).isTrue();
+            }
+        }
+        for (Topic<?, ?> topic : List.of(catalog.timeouts(), catalog.runActivity(), catalog.deadLetters())) {
+            assertThat(allows(sweeper, "topic", topic.name(), "Write")).as("sweeper writes %s", topic.name()).isTrue();
+        }
+        for (String operation : List.of("Create", "Read", "Write", "Delete", "DescribeConfigs")) {
+            assertThat(allows(sweeper, "topic", applicationId + "-runs-changelog", operation))
+                    .as("sweeper %s on its internal topics", operation).isTrue();
+        }
+        assertThat(allows(sweeper, "group", applicationId, "Read")).as("the sweeper's group").isTrue();
+        assertThat(allows(sweeper, "transactionalId", applicationId + "-0b5c-1", "Write")).as("the sweeper's transactions").isTrue();
+
+        JsonNode cleaner = user(rendered, "k8s-cleaner-service");
+        assertThat(allows(cleaner, "topic", catalog.runEvents().name(), "Read")).as("cleaner reads run-events").isTrue();
+        for (Topic<?, ?> topic : List.of(catalog.cleanups(), catalog.deadLetters())) {
+            assertThat(allows(cleaner, "topic", topic.name(), "Write")).as("cleaner writes %s", topic.name()).isTrue();
+        }
+        String cleanerGroup = rendered.env(rendered.service("k8s-cleaner-service"))
+                .getOrDefault("VIGIL_CLEANER_CONSUMER_GROUP_ID", applicationYmlDefault("k8s-cleaner-service",
+                        "VIGIL_CLEANER_CONSUMER_GROUP_ID"));
+        assertThat(allows(cleaner, "group", cleanerGroup, "Read")).as("the cleaner's group %s", cleanerGroup).isTrue();
+
+        for (JsonNode user : rendered.ofKind("KafkaUser")) {
+            for (JsonNode acl : list(user.path("spec").path("authorization").path("acls"))) {
+                JsonNode resource = acl.path("resource");
+                if (resource.path("type").asText().equals("topic") && !resource.path("patternType").asText().equals("prefix")) {
+                    assertThat(resource.path("name").asText()).as("a literal topic ACL of %s", id(user)).isIn(catalogued);
+                }
+                assertThat(resource.path("name").asText()).as("ACL resource of %s", id(user)).isNotEqualTo("*");
+                assertThat(acl.path("type").asText("allow")).as("ACL type of %s", id(user)).isEqualTo("allow");
+            }
+        }
+    }
+
+    private static JsonNode user(Rendered rendered, String service) {
+        return kafkaUserOf(rendered, rendered.service(service))
+                .orElseThrow(() -> new AssertionError(service + " has no KafkaUser in " + rendered.source()));
+    }
+
+    /** The KafkaUser whose Secret (named like the user) the Deployment maps to VIGIL_KAFKA_CLIENT_SASL_JAAS_CONFIG. */
+    private static Optional<JsonNode> kafkaUserOf(Rendered rendered, JsonNode deployment) {
+        return Rendered.secretKeyRef(deployment, "VIGIL_KAFKA_CLIENT_SASL_JAAS_CONFIG")
+                .filter(ref -> ref.path("key").asText().equals("sasl.jaas.config"))
+                .flatMap(ref -> rendered.find("KafkaUser", ref.path("name").asText()));
+    }
+
+    private static boolean allows(JsonNode user, String type, String name, String operation) {
+        return list(user.path("spec").path("authorization").path("acls")).stream()
+                .filter(acl -> acl.path("type").asText("allow").equals("allow"))
+                .filter(acl -> acl.path("resource").path("type").asText().equals(type))
+                .filter(acl -> {
+                    String pattern = acl.path("resource").path("name").asText();
+                    return acl.path("resource").path("patternType").asText("literal").equals("prefix")
+                            ? name.startsWith(pattern) : name.equals(pattern);
+                })
+                .anyMatch(acl -> {
+                    List<String> operations = texts(acl.path("operations"));
+                    return operations.contains(operation) || operations.contains("All");
+                });
+    }
+
+    private static String secretMountPath(JsonNode deployment, String secret) {
+        String volume = list(Rendered.podSpec(deployment).path("volumes")).stream()
+                .filter(v -> secret.equals(v.path("secret").path("secretName").asText()))
+                .map(v -> v.path("name").asText()).findFirst()
+                .orElseThrow(() -> new AssertionError(id(deployment) + " does not mount Secret " + secret));
+        return list(Rendered.container(deployment).path("volumeMounts")).stream()
+                .filter(m -> volume.equals(m.path("name").asText()))
+                .map(m -> m.path("mountPath").asText()).findFirst()
+                .orElseThrow(() -> new AssertionError(id(deployment) + " does not mount volume " + volume));
+    }
+
+    /** The default of {@code ${VARIABLE:default}} in a service's application.yml. */
+    private static String applicationYmlDefault(String service, String variable) {
+        String yml = Repo.read(Repo.root().resolve(service).resolve("src/main/resources/application.yml"));
+        Matcher matcher = Pattern.compile("\\$\\{" + Pattern.quote(variable) + ":([^}]*)}").matcher(yml);
+        assertThat(matcher.find()).as("%s in %s's application.yml", variable, service).isTrue();
+        return matcher.group(1).replace("`", "");
+    }
+}
