@@ -1,6 +1,7 @@
 package dev.vigil.infra;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -11,11 +12,13 @@ public final class EmbeddedPostgres implements PostgresDatabase {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgres.class);
 
-    private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
+    private io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
+    private final Path dataDirectory;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server) {
+    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDirectory) {
         this.server = server;
+        this.dataDirectory = dataDirectory;
     }
 
     /** Starts a server on a free port with its data in a temporary directory removed on close. */
@@ -31,9 +34,18 @@ public final class EmbeddedPostgres implements PostgresDatabase {
      */
     public static EmbeddedPostgres start(int port, Path dataDirectory) {
         long started = System.nanoTime();
+        EmbeddedPostgres pg = new EmbeddedPostgres(launch(port, dataDirectory), dataDirectory);
+        LOG.info("embedded PostgreSQL ready at {} in {} ms", pg.jdbcUrl(), (System.nanoTime() - started) / 1_000_000);
+        return pg;
+    }
+
+    private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres launch(int port, Path dataDirectory) {
         try {
             var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
                     .setServerConfig("max_connections", "200")
+                    // A committed transaction must survive the server being killed, as in production:
+                    // zonky turns synchronous_commit off by default. (fsync only matters if the OS dies.)
+                    .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("fsync", "off");
             if (port != 0) {
                 builder.setPort(port);
@@ -41,12 +53,43 @@ public final class EmbeddedPostgres implements PostgresDatabase {
             if (dataDirectory != null) {
                 builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
             }
-            EmbeddedPostgres pg = new EmbeddedPostgres(builder.start());
-            LOG.info("embedded PostgreSQL ready at {} in {} ms", pg.jdbcUrl(), (System.nanoTime() - started) / 1_000_000);
-            return pg;
+            return builder.start();
         } catch (IOException e) {
             throw new IllegalStateException("could not start embedded PostgreSQL", e);
         }
+    }
+
+    /**
+     * Immediate shutdown: SIGKILL to the postmaster (as {@code pg_ctl stop -m immediate} would leave
+     * it, the next start runs crash recovery). Only for a server started with a data directory.
+     */
+    public synchronized void kill() {
+        try {
+            String pid = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim();
+            new ProcessBuilder("kill", "-9", pid).inheritIO().start().waitFor();
+            LOG.info("PostgreSQL (pid {}) killed", pid);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the server again on the same port and data directory after {@link #kill()}. */
+    public synchronized void restart() {
+        int port = server.getPort();
+        try {
+            server.close(); // the server is gone; this releases the data directory's lock in this JVM
+        } catch (IOException | RuntimeException alreadyDead) {
+            LOG.debug("closing the killed server: {}", alreadyDead.toString());
+        }
+        try {
+            Files.deleteIfExists(dataDirectory.resolve("postmaster.pid"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        server = launch(port, dataDirectory);
+        LOG.info("PostgreSQL restarted on port {}", port);
     }
 
     @Override

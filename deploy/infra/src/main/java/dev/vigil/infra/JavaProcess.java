@@ -103,6 +103,31 @@ public final class JavaProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process freezes (a long GC pause, a stalled VM) without dying. */
+    public synchronized void suspend() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #suspend()}. */
+    public synchronized void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String signal) {
+        try {
+            new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
+            LOG.info("{} sent SIG{}", name, signal);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
     /** SIGTERM, then SIGKILL if it has not exited within 30 s. */
     @Override
     public synchronized void close() {

@@ -61,6 +61,22 @@ class InfraIT {
         }
     }
 
+    @Test
+    void postgresSurvivesAnImmediateShutdownWithItsData(@TempDir Path dir) throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start(KafkaServerProcess.freePort(), dir.resolve("pg"))) {
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password())) {
+                c.createStatement().execute("create table kept (v int); insert into kept values (42)");
+            }
+            pg.kill();
+            pg.restart();
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password());
+                 ResultSet rs = c.createStatement().executeQuery("select v from kept")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getInt(1)).isEqualTo(42);
+            }
+        }
+    }
+
     private static long send(KafkaBroker kafka) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),

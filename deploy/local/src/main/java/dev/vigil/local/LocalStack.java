@@ -196,6 +196,10 @@ public final class LocalStack implements AutoCloseable {
         return "http://localhost:" + options.runServicePort();
     }
 
+    public String cleanerUrl() {
+        return "http://localhost:" + options.cleanerPort();
+    }
+
     public String kafkaBootstrap() {
         return kafka.bootstrapServers();
     }

@@ -1,0 +1,31 @@
+package dev.vigil.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vigil.local.LocalStack;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The short profile of the fault suite: every fault once; every must-be-0 count must read 0. */
+class FaultSuiteIT {
+
+    @Test
+    void vigilLosesNothingFinalizesNothingFalselyOrTwiceWhileItsPartsDie() throws Exception {
+        Path repo = Path.of("").toAbsolutePath().getParent().getParent();
+        Report report;
+        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(Files.createTempDirectory("faults"), repo, 2))) {
+            report = new FaultSuite(FaultSuite.Profile.of("short", 20261123L), stack).run();
+        }
+        Files.writeString(Path.of("target/fault-suite.md"), report.table());
+        System.out.println(report.table());
+        assertThat(report.lost()).as("lost").isZero();
+        assertThat(report.falseTimeouts()).as("false").isZero();
+        assertThat(report.wrongOutcomes()).as("wrong outcomes").isZero();
+        assertThat(report.doubles()).as("double").isZero();
+        assertThat(report.leaked()).as("leaked").isZero();
+        assertThat(report.wronglyDeleted()).as("wrongly deleted").isZero();
+        assertThat(report.crashTotal()).as("crashed processes").isZero();
+        assertThat(report.deadLetteredTotal()).as("dead-lettered").isGreaterThanOrEqualTo(report.deadLettersExpected());
+    }
+}
