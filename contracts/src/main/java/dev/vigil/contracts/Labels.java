@@ -8,6 +8,11 @@ public final class Labels {
     public static final String MANAGED_BY_VIGIL = "vigil";
     /** The default label naming the run a resource belongs to ({@code session=<run id>}, as in the seeds). */
     public static final String DEFAULT_RUN_LABEL = "session";
+    /**
+     * Optional: the run attempt a resource belongs to. A retried run's resources should carry it, so
+     * the cleanup of an older attempt never touches them whenever they were created.
+     */
+    public static final String ATTEMPT = "vigil.dev/attempt";
 
     private Labels() {
     }

@@ -75,7 +75,7 @@ public class RunService {
                 null, null, valid.timeouts.heartbeat().toMillis(), valid.timeouts.start().toMillis(),
                 valid.timeouts.stop().toMillis(), valid.timeouts.maxDuration().toMillis(),
                 cleanup == null ? null : cleanup.namespace(), cleanup == null ? null : labels(cleanup.labels()),
-                null, null, 0, null, 0, now, null, null, null, now);
+                null, null, 0, null, 0, now, null, null, null, now, now);
         try {
             return logged(id, workspace, () -> tx.executeWrite(status -> {
                 RunRow saved = runs.save(row);
@@ -99,8 +99,8 @@ public class RunService {
                 .orElseThrow(() -> ApiError.notFound("no run " + id));
     }
 
-    /** A page of the workspace's runs, newest first, optionally of one key and one status. */
-    public Page list(String workspace, String key, String status, Integer limit, String cursor) {
+    /** A page of the workspace's runs, newest first, optionally of one key, one status, only the {@link Stuck} ones. */
+    public Page list(String workspace, String key, String status, Integer limit, String cursor, boolean stuckOnly) {
         int size = limit == null ? 50 : limit;
         if (size < 1 || size > 500) {
             throw ApiError.badRequest("limit must be between 1 and 500, was " + size);
@@ -123,7 +123,7 @@ public class RunService {
                 throw ApiError.badRequest("cursor '" + cursor + "' is not one this API returned");
             }
         }
-        List<RunRow> rows = runs.page(workspace, key, status, before, beforeId, size + 1);
+        List<RunRow> rows = runs.page(workspace, key, status, before, beforeId, stuckOnly, now(), size + 1);
         String next = null;
         if (rows.size() > size) {
             rows = rows.subList(0, size);

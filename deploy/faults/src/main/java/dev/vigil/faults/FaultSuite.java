@@ -184,7 +184,7 @@ public final class FaultSuite {
 
     private void play(Planned run, long life) throws Exception {
         run.id = api.create(run.key, TIMEOUTS);
-        resources(run.id, "r-" + run.id.substring(0, 8), run.key.endsWith("0"));
+        resources(run.id, "r-" + run.id.substring(0, 8), run.key.endsWith("0"), 1);
         if (run.fate == Fate.NEVER_STARTS) {
             return;
         }
@@ -222,7 +222,7 @@ public final class FaultSuite {
         awaitStatus(run.id, Set.of("TIMED_OUT"), Duration.ofMinutes(3));
         api.retry(run.id);
         awaitAttempt(run.id, 2);
-        resources(run.id, "a2-" + run.id.substring(0, 8), false);
+        resources(run.id, "a2-" + run.id.substring(0, 8), false, 2);
         RunHeartbeat second = workers.startRun(run.id, 2, HEARTBEAT);
         RunHeartbeat zombie = workers.startRun(run.id, 1, HEARTBEAT);
         Thread.sleep(life / 2);
@@ -233,8 +233,10 @@ public final class FaultSuite {
         zombie.close();
     }
 
-    private void resources(String id, String name, boolean neighbours) {
-        Map<String, String> labels = Map.of(Labels.DEFAULT_RUN_LABEL, id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL);
+    /** The run's Deployment and Service, labelled with its attempt as a retried run's resources should be. */
+    private void resources(String id, String name, boolean neighbours, int attempt) {
+        Map<String, String> labels = Map.of(Labels.DEFAULT_RUN_LABEL, id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL,
+                Labels.ATTEMPT, Integer.toString(attempt));
         kubernetes.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder().withNewMetadata()
                 .withName(name).withLabels(labels).endMetadata().withNewSpec().withReplicas(1).endSpec().build()).create();
         kubernetes.services().inNamespace(NS).resource(new ServiceBuilder().withNewMetadata()

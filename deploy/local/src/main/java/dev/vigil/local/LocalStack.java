@@ -179,11 +179,11 @@ public final class LocalStack implements AutoCloseable {
         return postgres;
     }
 
-    /** A bearer token for workspace {@code workspace}, valid for 30 days (local use only). */
+    /** A bearer token for workspace {@code workspace} with the operator role, valid for 30 days (local use only). */
     public String token(String subject, String workspace) {
         try {
             SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), new JWTClaimsSet.Builder()
-                    .subject(subject).claim("workspace", workspace)
+                    .subject(subject).claim("workspace", workspace).claim("roles", List.of("operator"))
                     .expirationTime(Date.from(Instant.now().plus(Duration.ofDays(30)))).build());
             jwt.sign(new MACSigner(JWT_SECRET));
             return jwt.serialize();

@@ -48,7 +48,7 @@ public final class RunFinishedCleanup {
                 continue;
             }
             done.addAll(cleaner.deleteLabelled(finished.runId(), finished.attempt(), target.namespace(), target.labels(),
-                    CleanupTrigger.RUN_FINISHED));
+                    CleanupTrigger.RUN_FINISHED, finished.occurredAt()));
         }
         return done;
     }

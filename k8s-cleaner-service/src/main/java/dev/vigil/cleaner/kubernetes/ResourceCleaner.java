@@ -1,5 +1,6 @@
 package dev.vigil.cleaner.kubernetes;
 
+import dev.vigil.contracts.Labels;
 import dev.vigil.cleaner.audit.CleanupAudit;
 import dev.vigil.cleaner.metrics.CleanerMetrics;
 import dev.vigil.cleaner.settings.CleanerSettings;
@@ -54,6 +55,20 @@ public final class ResourceCleaner {
      */
     public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String namespace,
                                                  Map<String, String> runLabels, CleanupTrigger trigger) {
+        return deleteLabelled(runId, attempt, namespace, runLabels, trigger, null);
+    }
+
+    /**
+     * Like {@link #deleteLabelled(String, int, String, Map, CleanupTrigger)}, sparing what belongs to
+     * a later attempt of the run: a retry's new attempt can create its resources — with the same run
+     * label — before this cleanup of the old attempt runs. A resource is spared when its
+     * {@value Labels#ATTEMPT} label names a later attempt, or when it was created after the second the
+     * attempt ended ({@code endedAt}; null for no time fence). Creation timestamps have one-second
+     * resolution: a retry's resource created in that very second is only protected by the label.
+     */
+    public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String namespace,
+                                                 Map<String, String> runLabels, CleanupTrigger trigger,
+                                                 java.time.Instant endedAt) {
         if (!settings.allows(namespace)) {
             throw new IllegalArgumentException("namespace " + namespace + " is not on the allow-list");
         }
@@ -78,6 +93,12 @@ public final class ResourceCleaner {
                     LOG.warn("the API server listed {} {}/{} for selector {} but it does not carry those labels: left alone",
                             kind, namespace, name, selectorText);
                     metrics.refused(CleanerMetrics.Refusal.SELECTOR_MISMATCH);
+                    continue;
+                }
+                if (laterAttempt(item, attempt) || (endedAt != null && createdAfter(item, endedAt))) {
+                    LOG.info("{} {}/{} was created after run {} attempt {} ended: it belongs to a later attempt; left alone",
+                            kind, namespace, name, runId, attempt);
+                    metrics.refused(CleanerMetrics.Refusal.CREATED_AFTER_END);
                     continue;
                 }
                 done.add(deleteOne(runId, attempt, kind, namespace, name, trigger));
@@ -113,6 +134,22 @@ public final class ResourceCleaner {
     }
 
     /** Whether {@code resource} carries every label of {@code selector} with the same value. */
+    static boolean createdAfter(HasMetadata resource, java.time.Instant endedAt) {
+        String created = resource.getMetadata().getCreationTimestamp();
+        return created != null && java.time.Instant.parse(created).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                .isAfter(endedAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    static boolean laterAttempt(HasMetadata resource, int attempt) {
+        Map<String, String> labels = resource.getMetadata().getLabels();
+        String label = labels == null ? null : labels.get(Labels.ATTEMPT);
+        try {
+            return label != null && Integer.parseInt(label) > attempt;
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
+    }
+
     public static boolean carriesAll(HasMetadata resource, Map<String, String> selector) {
         Map<String, String> labels = resource.getMetadata().getLabels();
         return labels != null && selector.entrySet().stream()

@@ -21,7 +21,7 @@ public final class CleanerMetrics {
     public enum DeadLetterReason { INVALID_EVENT, CLEANUP_FAILED }
 
     /** Why the cleaner declined to act. */
-    public enum Refusal { NAMESPACE_NOT_ALLOWED, SUPERSEDED_ATTEMPT, RUN_ID_NOT_A_LABEL_VALUE, SELECTOR_MISMATCH }
+    public enum Refusal { NAMESPACE_NOT_ALLOWED, SUPERSEDED_ATTEMPT, RUN_ID_NOT_A_LABEL_VALUE, SELECTOR_MISMATCH, CREATED_AFTER_END }
 
     /** How a garbage collection sweep ended. */
     public enum SweepResult { COMPLETED, SKIPPED }

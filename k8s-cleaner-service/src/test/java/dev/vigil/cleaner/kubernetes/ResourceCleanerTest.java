@@ -91,6 +91,31 @@ class ResourceCleanerTest {
     }
 
     @Test
+    void sparesWhatALaterAttemptLabelledAsItsOwn() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "attempt-1", labels(SESSION, "r9", MANAGED_BY, "vigil",
+                dev.vigil.contracts.Labels.ATTEMPT, "1"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "attempt-2", labels(SESSION, "r9", MANAGED_BY, "vigil",
+                dev.vigil.contracts.Labels.ATTEMPT, "2"));
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r9", 1, "agents", Map.of(SESSION, "r9"),
+                CleanupTrigger.RUN_FINISHED, java.time.Instant.now().plusSeconds(30));
+        assertThat(done).extracting(CleanupPerformed::name).containsExactly("attempt-1");
+        assertThat(client.apps().deployments().inNamespace("agents").withName("attempt-2").get()).isNotNull();
+    }
+
+    @Test
+    void sparesWhatWasCreatedAfterTheAttemptEndedForARetryMayOwnIt() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "retried", labels(SESSION, "retried", MANAGED_BY, "vigil"));
+        List<CleanupPerformed> tooEarly = cleaner.resources.deleteLabelled("retried", 1, "agents",
+                Map.of(SESSION, "retried"), CleanupTrigger.RUN_FINISHED, java.time.Instant.now().minusSeconds(30));
+        assertThat(tooEarly).isEmpty();
+        assertThat(client.apps().deployments().inNamespace("agents").withName("retried").get()).isNotNull();
+
+        List<CleanupPerformed> after = cleaner.resources.deleteLabelled("retried", 1, "agents",
+                Map.of(SESSION, "retried"), CleanupTrigger.RUN_FINISHED, java.time.Instant.now().plusSeconds(30));
+        assertThat(after).extracting(CleanupPerformed::name).containsExactly("retried");
+    }
+
+    @Test
     void repeatingACleanupFindsNothingAndFailsNothing() {
         createAllKinds(client, "agents", "web-r4", vigilLabels("r4"));
         cleaner.resources.deleteLabelled("r4", 1, "agents", Map.of(SESSION, "r4"), CleanupTrigger.RUN_FINISHED);

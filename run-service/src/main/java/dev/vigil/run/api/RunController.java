@@ -1,5 +1,6 @@
 package dev.vigil.run.api;
 
+import dev.vigil.run.RunOverview;
 import dev.vigil.run.RunService;
 import dev.vigil.run.store.RunRow;
 import io.micronaut.core.annotation.Nullable;
@@ -26,9 +27,11 @@ import java.net.URI;
 public class RunController {
 
     private final RunService runs;
+    private final RunOverview overview;
 
-    public RunController(RunService runs) {
+    public RunController(RunService runs, RunOverview overview) {
         this.runs = runs;
+        this.overview = overview;
     }
 
     @Post
@@ -45,12 +48,27 @@ public class RunController {
     }
 
     @Get
-    @Operation(summary = "List runs newest first; filter by key and status; page with cursor")
+    @Operation(summary = "List runs newest first; filter by key and status, stuck=true for stuck runs only; "
+            + "page with cursor")
     public RunViews.Page list(@Nullable @QueryValue String key, @Nullable @QueryValue String status,
                               @Nullable @QueryValue Integer limit, @Nullable @QueryValue String cursor,
-                              Authentication caller) {
-        RunService.Page page = runs.list(Callers.workspace(caller), key, status, limit, cursor);
+                              @Nullable @QueryValue Boolean stuck, Authentication caller) {
+        RunService.Page page = runs.list(Callers.workspace(caller), key, status, limit, cursor, Boolean.TRUE.equals(stuck));
         return new RunViews.Page(page.rows().stream().map(RunMapper::view).toList(), page.nextCursor());
+    }
+
+    @Get("/summary")
+    @Operation(summary = "The caller's workspace: runs by status, and stuck runs (active past their current timeout)")
+    public RunViews.Summary summary(Authentication caller) {
+        String workspace = Callers.workspace(caller);
+        return RunMapper.summary(workspace, overview.summary(workspace));
+    }
+
+    @Get("/{id}/timeline")
+    @Operation(summary = "The run now and its history, oldest first: audited transitions, cleaned-up Kubernetes "
+            + "resources, latest progress")
+    public RunViews.Timeline timeline(String id, Authentication caller) {
+        return RunMapper.timeline(overview.history(Callers.workspace(caller), id));
     }
 
     @Post("/{id}/stop")

@@ -69,7 +69,58 @@ public final class RunViews {
             Instant createdAt,
             @Nullable Instant startedAt,
             @Nullable Instant stopRequestedAt,
-            @Nullable Instant finishedAt) {
+            @Nullable Instant finishedAt,
+            Instant attemptCreatedAt,
+            @Nullable Stuck stuck) {
+    }
+
+    /**
+     * An active run whose current timeout has passed without it being timed out (yet): {@code reason}
+     * is {@code start_timeout} (PENDING), {@code heartbeat_timeout} (RUNNING) or {@code stop_timeout}
+     * (TERMINATING); {@code dueAt} is when it passed.
+     */
+    @Serdeable
+    public record Stuck(String reason, Instant dueAt, String detail) {
+    }
+
+    /**
+     * {@code GET /api/v1/runs/summary}: the caller's workspace at {@code at}. {@code counts} has every
+     * status (zeros too); {@code stuck} the active statuses, counted by the same rule as {@link Run#stuck()}.
+     */
+    @Serdeable
+    public record Summary(String workspace, Map<String, Long> counts, long total, Map<String, Long> stuck,
+                          long stuckTotal, Instant at) {
+    }
+
+    /**
+     * {@code GET /api/v1/runs/{id}/timeline}: the run as it is now and what happened to it, oldest first:
+     * each audited transition ({@code kind} "audit"; {@code action} created, started, stop_requested,
+     * stop_resent, timed_out, finished, force_terminated, force_stopped, retried), each Kubernetes
+     * resource the cleaner handled ({@code kind} "cleanup", with {@code resource}), and the latest
+     * progress of the current attempt ({@code kind} "progress").
+     */
+    @Serdeable
+    public record Timeline(Run run, List<TimelineEntry> entries) {
+    }
+
+    /** One thing that happened to a run. */
+    @Serdeable
+    public record TimelineEntry(
+            Instant at,
+            int attempt,
+            String kind,
+            String action,
+            @Nullable String fromStatus,
+            @Nullable String toStatus,
+            @Nullable String reason,
+            @Nullable String actor,
+            @Nullable String detail,
+            @Nullable Resource resource) {
+    }
+
+    /** A Kubernetes resource the cleaner handled: {@code outcome} DELETED, ALREADY_GONE or FAILED. */
+    @Serdeable
+    public record Resource(String namespace, String kind, String name, String outcome, String trigger) {
     }
 
     /** What the sweeper last reported of the run's heartbeats. */

@@ -19,6 +19,17 @@ import java.util.UUID;
 @JdbcRepository(dialect = Dialect.POSTGRES)
 public interface RunRepository extends GenericRepository<RunRow, UUID> {
 
+    /**
+     * The SQL twin of {@link dev.vigil.run.Stuck#of}: an active run whose current timeout has passed at
+     * {@code :now} without the sweeper timing it out. Keep the two in step.
+     */
+    String STUCK = """
+            ((status = 'PENDING' and attempt_created_at + start_timeout_ms * interval '1 millisecond' < :now)
+             or (status = 'RUNNING'
+                 and coalesce(last_heartbeat_at, started_at) + heartbeat_timeout_ms * interval '1 millisecond'
+                     + interval '10 seconds' < :now)
+             or (status = 'TERMINATING' and stop_requested_at + stop_timeout_ms * interval '1 millisecond' < :now))""";
+
     RunRow save(RunRow run);
 
     Optional<RunRow> findById(UUID id);
@@ -31,16 +42,15 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
             limit 1""")
     Optional<RunRow> findActive(String workspace, String key);
 
-    @Query("""
-            select * from runs
-            where workspace = :workspace
-              and (cast(:key as text) is null or run_key = :key)
-              and (cast(:status as text) is null or status = :status)
-              and (created_at, id) < (:beforeCreatedAt, :beforeId)
-            order by created_at desc, id desc
-            limit :limit""")
+    /** A page of a workspace's runs, newest first; {@code stuckOnly} keeps those {@link #STUCK} at {@code now}. */
+    @Query("select * from runs where workspace = :workspace"
+            + " and (cast(:key as text) is null or run_key = :key)"
+            + " and (cast(:status as text) is null or status = :status)"
+            + " and (created_at, id) < (:beforeCreatedAt, :beforeId)"
+            + " and (:stuckOnly = false or " + STUCK + ")"
+            + " order by created_at desc, id desc limit :limit")
     List<RunRow> page(String workspace, @Nullable String key, @Nullable String status, Instant beforeCreatedAt,
-                      UUID beforeId, int limit);
+                      UUID beforeId, boolean stuckOnly, Instant now, int limit);
 
     /** PENDING/RUNNING → TERMINATING, first stop request. */
     @Query("""
@@ -67,7 +77,8 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
     @Query("""
             update runs set attempt = attempt + 1, status = 'PENDING', reason = null, error = null, steps = null,
                             progress_message = null, heartbeats = 0, last_heartbeat_at = null, stop_attempts = 0,
-                            started_at = null, stop_requested_at = null, finished_at = null, updated_at = :now
+                            started_at = null, stop_requested_at = null, finished_at = null, updated_at = :now,
+                            attempt_created_at = :now
             where id = :id and status in ('FAILED', 'ABORTED', 'TIMED_OUT')""")
     int retry(UUID id, Instant now);
 
@@ -89,6 +100,14 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
 
     @Query("select status, count(*) as runs from runs group by status")
     List<StatusCount> countByStatus();
+
+    @Query("select status, count(*) as runs from runs where workspace = :workspace group by status")
+    List<StatusCount> countByStatus(String workspace);
+
+    /** The workspace's {@link #STUCK} runs at {@code now}, by status. */
+    @Query("select status, count(*) as runs from runs where workspace = :workspace"
+            + " and status in ('PENDING', 'RUNNING', 'TERMINATING') and " + STUCK + " group by status")
+    List<StatusCount> countStuck(String workspace, Instant now);
 
     @Query("""
             select count(*) from runs where status = 'TERMINATING'

@@ -8,7 +8,10 @@ import io.micronaut.data.annotation.MappedProperty;
 import java.time.Instant;
 import java.util.UUID;
 
-/** One row of {@code runs}. Only run-service writes it, and only through {@link RunRepository}'s guarded updates. */
+/**
+ * One row of {@code runs}. Only run-service writes it, and only through {@link RunRepository}'s guarded updates.
+ * {@code attemptCreatedAt} is when the current attempt began: the create, or the latest retry.
+ */
 @MappedEntity("runs")
 public record RunRow(
         @Id UUID id,
@@ -35,5 +38,6 @@ public record RunRow(
         @Nullable Instant startedAt,
         @Nullable Instant stopRequestedAt,
         @Nullable Instant finishedAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        Instant attemptCreatedAt) {
 }

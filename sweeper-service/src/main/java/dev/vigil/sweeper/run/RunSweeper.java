@@ -137,9 +137,8 @@ public final class RunSweeper extends SweepingProcessor {
     }
 
     private void reportProgress(String runId, RunState state, Heartbeat heartbeat, long at) {
-        boolean hasProgress = heartbeat.steps() != null || heartbeat.message() != null;
-        if (hasProgress && (state.lastProgressAt == RunState.NONE
-                || at - state.lastProgressAt >= config.progressInterval().toMillis())) {
+        // Also without steps or a message: the summary is run-service's sign of life for the run.
+        if (state.lastProgressAt == RunState.NONE || at - state.lastProgressAt >= config.progressInterval().toMillis()) {
             state.lastProgressAt = at;
             emit(runId, new Emitted.Activity(ProgressReported.of(runId, state.attempt, heartbeat.steps(),
                     heartbeat.message(), state.heartbeats, Instant.ofEpochMilli(at))), at);

@@ -1,0 +1,53 @@
+package dev.vigil.run;
+
+import dev.vigil.contracts.event.Reason;
+import dev.vigil.run.store.RunRow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Work that should have moved on by now and has not been timed out (yet): a PENDING attempt past
+ * its start timeout, a RUNNING one whose last reported heartbeat is older than its heartbeat
+ * timeout, a TERMINATING one past its stop timeout. The sweeper finalizes such runs by itself within
+ * moments; a run that stays stuck means detection is down or lagging, and a person should look.
+ * {@link dev.vigil.run.store.RunRepository#STUCK} is the same rule in SQL, for counts and filters.
+ *
+ * @param reason the timeout that has passed: {@code start_timeout}, {@code heartbeat_timeout}, {@code stop_timeout}
+ * @param dueAt  when it passed
+ * @param detail what is overdue, in words
+ */
+public record Stuck(Reason reason, Instant dueAt, String detail) {
+
+    /**
+     * The sweeper reports a run's heartbeats to run-service at most every {@code progress-interval}
+     * (5 s), so a RUNNING run's last reported heartbeat may be that much (plus delivery) behind.
+     */
+    public static final Duration REPORTING_SLACK = Duration.ofSeconds(10);
+
+    /** The run's stuckness at {@code now}, or empty if it is terminal or within its timeouts. */
+    public static Optional<Stuck> of(RunRow run, Instant now) {
+        return switch (run.status()) {
+            case PENDING -> due(now, run.attemptCreatedAt(), run.startTimeoutMs(), Reason.START_TIMEOUT,
+                    "no first heartbeat within its start timeout");
+            case RUNNING -> due(now, run.lastHeartbeatAt() != null ? run.lastHeartbeatAt() : run.startedAt(),
+                    run.heartbeatTimeoutMs() + REPORTING_SLACK.toMillis(), Reason.HEARTBEAT_TIMEOUT,
+                    "no heartbeat reported within its heartbeat timeout");
+            case TERMINATING -> due(now, run.stopRequestedAt(), run.stopTimeoutMs(), Reason.STOP_TIMEOUT,
+                    "not stopped within its stop timeout");
+            default -> Optional.empty();
+        };
+    }
+
+    private static Optional<Stuck> due(Instant now, Instant since, long timeoutMs, Reason reason, String what) {
+        if (since == null) {
+            return Optional.empty();
+        }
+        Duration timeout = Duration.ofMillis(timeoutMs);
+        Instant dueAt = since.plus(timeout);
+        if (!dueAt.isBefore(now)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Stuck(reason, dueAt, what + " (" + timeout + "), overdue since " + dueAt));
+    }
+}
