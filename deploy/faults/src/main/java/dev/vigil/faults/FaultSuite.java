@@ -114,13 +114,16 @@ public final class FaultSuite {
     private final HeartbeatClient workers;
     private final KubernetesClient kubernetes;
     private final Random random;
-    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(16);
+    /** Workload steps block (a worker's life is a sleep), so many threads; faults get their own. */
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(128);
+    private final ScheduledExecutorService faults = Executors.newScheduledThreadPool(2);
     private final List<Planned> runs = Collections.synchronizedList(new ArrayList<>());
     private final Set<String> killedByUs = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> crashes = new ConcurrentHashMap<>();
     private final Map<String, Integer> poisonSent = new ConcurrentHashMap<>();
     private final List<String> faultLog = Collections.synchronizedList(new ArrayList<>());
     private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    private long redeliveries;
 
     public FaultSuite(Profile profile, LocalStack stack) {
         this.profile = profile;
@@ -158,6 +161,8 @@ public final class FaultSuite {
         LOG.info("fault suite {}: {} runs over {} s, {} fault round(s), seed {}", profile.name(), profile.runs(),
                 profile.workload().toSeconds(), profile.faultRounds(), profile.seed());
         Thread.sleep(profile.workload().toMillis() + 5_000);
+        faults.shutdown();
+        faults.awaitTermination(5, TimeUnit.MINUTES);
         scheduler.shutdown();
         scheduler.awaitTermination(5, TimeUnit.MINUTES);
         watchdog.shutdownNow();
@@ -297,7 +302,7 @@ public final class FaultSuite {
 
     private void fault(long at, String what, Action action) {
         long jittered = Math.max(1_000, at + random.nextInt(2_000) - 1_000);
-        scheduler.schedule(() -> {
+        faults.schedule(() -> {
             faultLog.add(String.format(Locale.ROOT, "%5.1f s  %s", jittered / 1000.0, what));
             LOG.warn("FAULT: {}", what);
             try {
@@ -472,25 +477,42 @@ public final class FaultSuite {
                 wrongOutcome++;
             }
         }
-        long doubles = terminalWritesOverOne() + doubleRunFinished();
+        long auditDoubles = terminalWritesOverOne();
+        if (auditDoubles > 0) {
+            errors.add(auditDoubles + " run attempt(s) with more than one terminal write in run_audit");
+        }
+        long doubles = auditDoubles + doubleRunFinished();
         List<String> leaked = leakedResources(rows);
         long wronglyDeleted = wronglyDeleted(rows);
         Map<String, Integer> deadLettered = deadLettered();
         Collections.sort(delays);
-        return new Report(profile, runs.size(), lost, falseTimeouts, wrongOutcome, doubles, leaked.size(), wronglyDeleted,
-                poisonSent, deadLettered, crashes, delays, faultLog, errors, elapsedMs);
+        return new Report(profile, runs.size(), lost, falseTimeouts, wrongOutcome, doubles, redeliveries, leaked.size(),
+                wronglyDeleted, poisonSent, deadLettered, crashes, delays, faultLog, errors, elapsedMs);
     }
 
+    /**
+     * Run attempts with more than one RunFinished event (distinct event ids). The outbox publishes at
+     * least once: a relay killed between the broker's ack and its database commit sends the same
+     * event again, which consumers dedupe; such redeliveries are counted apart.
+     */
     private long doubleRunFinished() {
-        Map<String, Integer> finished = new HashMap<>();
+        Map<String, Set<String>> events = new HashMap<>();
         for (ConsumerRecord<String, RunEvent> record : KafkaRecords.readUntil(stack.kafkaBootstrap(),
                 stack.topics().runEvents().name(), lenient(stack.topics().runEvents().valueSerde().deserializer()),
                 Duration.ofSeconds(10), rs -> false)) {
             if (record.value() instanceof RunFinished f) {
-                finished.merge(f.runId() + "#" + f.attempt(), 1, Integer::sum);
+                String attempt = f.runId() + "#" + f.attempt();
+                if (!events.computeIfAbsent(attempt, a -> new HashSet<>()).add(f.eventId())) {
+                    redeliveries++;
+                }
             }
         }
-        return finished.values().stream().filter(n -> n > 1).count();
+        events.forEach((attempt, ids) -> {
+            if (ids.size() > 1) {
+                errors.add("double RunFinished for " + attempt + ": " + ids);
+            }
+        });
+        return events.values().stream().filter(ids -> ids.size() > 1).count();
     }
 
     /** Neighbours gone, or a run's resources deleted for an attempt before that attempt ended. */

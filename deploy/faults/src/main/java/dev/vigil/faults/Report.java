@@ -12,6 +12,7 @@ public record Report(
         int falseTimeouts,
         int wrongOutcomes,
         long doubles,
+        long redeliveries,
         int leaked,
         long wronglyDeleted,
         Map<String, Integer> poisonSent,
@@ -68,6 +69,8 @@ public record Report(
         out.append(row("false: a healthy or finished run finalized by a timeout", falseTimeouts, "0"));
         out.append(row("wrong outcome: finalized otherwise than planned (or a zombie's finish accepted)", wrongOutcomes, "0"));
         out.append(row("double: more than one terminal write or RunFinished per run attempt", doubles, "0"));
+        out.append(row("(redelivered: the same RunFinished event published again by the at-least-once outbox)",
+                redeliveries, "any"));
         out.append(row("leaked: labelled resources left for a terminal run", leaked, "0"));
         out.append(row("wrongly deleted: a live attempt's resources, or unlabelled / foreign neighbours", wronglyDeleted, "0"));
         out.append(String.format(Locale.ROOT, "| poison records: sent / dead-lettered (expected) / crashed a consumer | %d / %d (%d) / %d | n / n / 0 |%n",
