@@ -35,8 +35,13 @@ public final class Events {
         return RunStopRequested.of(runId, attempt, 1, "user:alice", "agent-1");
     }
 
+    /**
+     * A finish a little after now: a run ends after the resources a test has just created for it, and
+     * a resource created in the very second its run ended is spared (a retry may own it).
+     */
     public static RunFinished finished(String runId, int attempt, CleanupTarget target) {
-        return RunFinished.of(runId, attempt, "ws-1", "session-slot", RunStatus.TIMED_OUT, Reason.AGENT_LOST, null, target);
+        return new RunFinished(UUID.randomUUID().toString(), runId, attempt, "ws-1", "session-slot", RunStatus.TIMED_OUT,
+                Reason.AGENT_LOST, null, target, Instant.now().plusSeconds(2), VigilEvent.VERSION);
     }
 
     public static RunFinished finished(String runId, int attempt) {

@@ -131,7 +131,9 @@ class EndToEndIT {
     @Test
     void aNormalFinishSucceedsWithNoTimeoutAndIsCleanedUp() throws Exception {
         String id = create("finishes", "{\"heartbeat\":\"PT3S\"}", null);
-        labelledResources(id);
+        // It may finish in the very second its resources were created: the attempt label tells the
+        // cleaner they are this attempt's (unlabelled ones of that second are left for a retry).
+        labelledResources(id, Map.of(Labels.ATTEMPT, "1"));
         try (RunHeartbeat heartbeat = workers.startRun(id, 1, Duration.ofSeconds(3))) {
             awaitStatus(id, "RUNNING", Duration.ofSeconds(30));
             heartbeat.progress(3, "chapter 3");
@@ -194,8 +196,14 @@ class EndToEndIT {
         assertThat(timeoutsOf(id)).extracting(RunTimedOut::attempt).containsExactly(1, 2);
     }
 
+    /** The run's Deployment, Service and Pod, carrying the seeds' {@code session} label and managed-by. */
     private static void labelledResources(String id) {
+        labelledResources(id, Map.of());
+    }
+
+    private static void labelledResources(String id, Map<String, String> extraLabels) {
         Map<String, String> labels = new HashMap<>(Map.of("session", id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL));
+        labels.putAll(extraLabels);
         String name = "session-" + id.substring(0, 8);
         List<HasMetadata> resources = List.of(
                 new DeploymentBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()

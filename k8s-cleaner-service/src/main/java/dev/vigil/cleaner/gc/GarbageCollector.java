@@ -11,10 +11,12 @@ import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,13 @@ public final class GarbageCollector {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
+
+    /**
+     * How much older than the run state's horizon a terminal run's resource must be to go: covers a
+     * retry's RunCreated still on its way through run-service's outbox, and whole-second creation
+     * timestamps.
+     */
+    static final Duration RETRY_MARGIN = Duration.ofSeconds(30);
 
     private final KubernetesClient client;
     private final CleanerSettings settings;
@@ -121,14 +130,24 @@ public final class GarbageCollector {
         }
         Optional<RunState> state = store.get(runId);
         if (state.isPresent()) {
-            // A resource created after the store's horizon may belong to a retry the store has not seen yet.
-            return state.get().terminal() && created.isBefore(horizon)
+            return state.get().terminal() && belongsToAnEndedAttempt(item, created, state.get().attempt(), horizon)
                     ? Optional.of(new Orphan(runId, state.get().attempt(), CleanerMetrics.OrphanRun.TERMINAL))
                     : Optional.empty();
         }
         return created.plus(settings.gcGrace()).isAfter(horizon)
                 ? Optional.empty()
                 : Optional.of(new Orphan(runId, 1, CleanerMetrics.OrphanRun.UNKNOWN));
+    }
+
+    /**
+     * Whether a resource of a run whose newest known attempt {@code attempt} is terminal belongs to an
+     * ended attempt: by its attempt label if it has one; otherwise only if it is older than the
+     * horizon by {@link #RETRY_MARGIN}, for a resource created shortly before it may belong to a retry
+     * whose RunCreated is still in run-service's outbox.
+     */
+    private static boolean belongsToAnEndedAttempt(HasMetadata item, Instant created, int attempt, Instant horizon) {
+        OptionalInt labelled = ResourceCleaner.attemptLabel(item);
+        return labelled.isPresent() ? labelled.getAsInt() <= attempt : created.plus(RETRY_MARGIN).isBefore(horizon);
     }
 
     private static Instant created(HasMetadata item) {

@@ -10,10 +10,13 @@ import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,16 +62,13 @@ public final class ResourceCleaner {
     }
 
     /**
-     * Like {@link #deleteLabelled(String, int, String, Map, CleanupTrigger)}, sparing what belongs to
+     * Like {@link #deleteLabelled(String, int, String, Map, CleanupTrigger)}, sparing what may belong to
      * a later attempt of the run: a retry's new attempt can create its resources — with the same run
-     * label — before this cleanup of the old attempt runs. A resource is spared when its
-     * {@value Labels#ATTEMPT} label names a later attempt, or when it was created after the second the
-     * attempt ended ({@code endedAt}; null for no time fence). Creation timestamps have one-second
-     * resolution: a retry's resource created in that very second is only protected by the label.
+     * label — before this cleanup of the old attempt runs. See {@link #mayBelongToALaterAttempt}.
      */
     public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String namespace,
                                                  Map<String, String> runLabels, CleanupTrigger trigger,
-                                                 java.time.Instant endedAt) {
+                                                 Instant endedAt) {
         if (!settings.allows(namespace)) {
             throw new IllegalArgumentException("namespace " + namespace + " is not on the allow-list");
         }
@@ -95,7 +95,7 @@ public final class ResourceCleaner {
                     metrics.refused(CleanerMetrics.Refusal.SELECTOR_MISMATCH);
                     continue;
                 }
-                if (laterAttempt(item, attempt) || (endedAt != null && createdAfter(item, endedAt))) {
+                if (mayBelongToALaterAttempt(item, attempt, endedAt)) {
                     LOG.info("{} {}/{} was created after run {} attempt {} ended: it belongs to a later attempt; left alone",
                             kind, namespace, name, runId, attempt);
                     metrics.refused(CleanerMetrics.Refusal.CREATED_AFTER_END);
@@ -133,23 +133,36 @@ public final class ResourceCleaner {
         return audit.record(CleanupPerformed.of(runId, attempt, namespace, kind.kind(), name, outcome, trigger, detail));
     }
 
-    /** Whether {@code resource} carries every label of {@code selector} with the same value. */
-    static boolean createdAfter(HasMetadata resource, java.time.Instant endedAt) {
+    /**
+     * Whether {@code resource} may belong to an attempt later than {@code attempt}, which ended at
+     * {@code endedAt} (null: no time fence). A resource carrying the {@value Labels#ATTEMPT} label is
+     * judged by it alone. Without it, a resource created in or after the second the attempt ended is
+     * spared: creation timestamps have one-second resolution, so the ending second is ambiguous, and
+     * leaving an old attempt's resource to garbage collection (or to the later attempt's own cleanup)
+     * is recoverable where deleting a live attempt's resource is not.
+     */
+    static boolean mayBelongToALaterAttempt(HasMetadata resource, int attempt, Instant endedAt) {
+        OptionalInt labelled = attemptLabel(resource);
+        if (labelled.isPresent()) {
+            return labelled.getAsInt() > attempt;
+        }
         String created = resource.getMetadata().getCreationTimestamp();
-        return created != null && java.time.Instant.parse(created).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                .isAfter(endedAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        return endedAt != null && created != null && !Instant.parse(created).truncatedTo(ChronoUnit.SECONDS)
+                .isBefore(endedAt.truncatedTo(ChronoUnit.SECONDS));
     }
 
-    static boolean laterAttempt(HasMetadata resource, int attempt) {
+    /** The attempt the resource's {@value Labels#ATTEMPT} label names, if it carries a valid one. */
+    public static OptionalInt attemptLabel(HasMetadata resource) {
         Map<String, String> labels = resource.getMetadata().getLabels();
         String label = labels == null ? null : labels.get(Labels.ATTEMPT);
         try {
-            return label != null && Integer.parseInt(label) > attempt;
+            return label == null ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(label));
         } catch (NumberFormatException notANumber) {
-            return false;
+            return OptionalInt.empty();
         }
     }
 
+    /** Whether {@code resource} carries every label of {@code selector} with the same value. */
     public static boolean carriesAll(HasMetadata resource, Map<String, String> selector) {
         Map<String, String> labels = resource.getMetadata().getLabels();
         return labels != null && selector.entrySet().stream()

@@ -114,6 +114,33 @@ class GarbageCollectorTest {
     }
 
     @Test
+    void sparesAFinishedRunsResourceCreatedTooShortlyBeforeTheHorizonForARetryMayOwnIt() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "done", vigilLabels("done-run"));
+        Instant created = Instant.parse(client.apps().deployments().inNamespace("agents").withName("done").get()
+                .getMetadata().getCreationTimestamp());
+
+        cleaner.store.markCaughtUp(created.plus(GarbageCollector.RETRY_MARGIN));
+        assertThat(cleaner.gc.sweep().orphans()).as("a retry's RunCreated may still be in the outbox").isZero();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "done")).isTrue();
+
+        cleaner.store.markCaughtUp(created.plus(GarbageCollector.RETRY_MARGIN).plusSeconds(1));
+        assertThat(cleaner.gc.sweep().deleted()).isEqualTo(1);
+    }
+
+    @Test
+    void judgesAResourceCarryingAnAttemptLabelByTheLabelAlone() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "mine", labels(SESSION, "done-run", MANAGED_BY, "vigil",
+                dev.vigil.contracts.Labels.ATTEMPT, "1"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "next", labels(SESSION, "done-run", MANAGED_BY, "vigil",
+                dev.vigil.contracts.Labels.ATTEMPT, "2"));
+        horizonIn(Duration.ZERO);
+
+        assertThat(cleaner.gc.sweep().deleted()).isEqualTo(1);
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "mine")).isFalse();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "next")).as("a retry the store has not seen").isTrue();
+    }
+
+    @Test
     void sparesWhatWasCreatedAfterTheRunStateWasLastCaughtUp() {
         create(client, ResourceKind.DEPLOYMENT, "agents", "done", vigilLabels("done-run"));
         create(client, ResourceKind.DEPLOYMENT, "agents", "stray", vigilLabels("never-heard-of"));

@@ -116,6 +116,30 @@ class ResourceCleanerTest {
     }
 
     @Test
+    void sparesWhatWasCreatedInTheSecondTheAttemptEndedForCreationTimesAreWholeSeconds() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "same-second", labels(SESSION, "tight", MANAGED_BY, "vigil"));
+        java.time.Instant created = java.time.Instant.parse(client.apps().deployments().inNamespace("agents")
+                .withName("same-second").get().getMetadata().getCreationTimestamp());
+
+        List<CleanupPerformed> sameSecond = cleaner.resources.deleteLabelled("tight", 1, "agents",
+                Map.of(SESSION, "tight"), CleanupTrigger.RUN_FINISHED, created.plusMillis(999));
+        assertThat(sameSecond).as("a retry may have created it in the second the attempt ended").isEmpty();
+
+        List<CleanupPerformed> secondAfter = cleaner.resources.deleteLabelled("tight", 1, "agents",
+                Map.of(SESSION, "tight"), CleanupTrigger.RUN_FINISHED, created.plusSeconds(1));
+        assertThat(secondAfter).extracting(CleanupPerformed::name).containsExactly("same-second");
+    }
+
+    @Test
+    void judgesAResourceCarryingAnAttemptLabelByTheLabelAloneEvenInTheSecondTheAttemptEnded() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "labelled", labels(SESSION, "quick", MANAGED_BY, "vigil",
+                dev.vigil.contracts.Labels.ATTEMPT, "1"));
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("quick", 1, "agents", Map.of(SESSION, "quick"),
+                CleanupTrigger.RUN_FINISHED, java.time.Instant.now().minusSeconds(30));
+        assertThat(done).extracting(CleanupPerformed::name).containsExactly("labelled");
+    }
+
+    @Test
     void repeatingACleanupFindsNothingAndFailsNothing() {
         createAllKinds(client, "agents", "web-r4", vigilLabels("r4"));
         cleaner.resources.deleteLabelled("r4", 1, "agents", Map.of(SESSION, "r4"), CleanupTrigger.RUN_FINISHED);
