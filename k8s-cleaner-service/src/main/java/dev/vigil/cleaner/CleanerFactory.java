@@ -16,6 +16,7 @@ import dev.vigil.contracts.topic.TopicCatalog;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Property;
 import jakarta.inject.Singleton;
 import java.time.Duration;
@@ -80,10 +81,12 @@ public class CleanerFactory {
     }
 
     @Singleton
+    @Bean(preDestroy = "close")
     RunEventProcessor runEventProcessor(TopicCatalog catalog, RunStateStore store, CleanerSettings settings,
-                                        ResourceCleaner cleaner, CleanerOutput output, CleanerMetrics metrics) {
+                                        ResourceCleaner cleaner, CleanerOutput output, CleanerMetrics metrics,
+                                        @Property(name = "vigil.cleaner.concurrency") int concurrency) {
         return new RunEventProcessor(catalog.runEvents().valueSerde().deserializer(), store,
-                new RunFinishedCleanup(settings, cleaner, metrics), output, metrics);
+                new RunFinishedCleanup(settings, cleaner, metrics), output, metrics, concurrency);
     }
 
     @Singleton

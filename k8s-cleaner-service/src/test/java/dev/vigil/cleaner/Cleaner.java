@@ -32,7 +32,7 @@ public final class Cleaner {
         retry = new KubernetesRetry(settings.retry());
         resources = new ResourceCleaner(client, settings, retry, new CleanupAudit(output, metrics), metrics);
         processor = new RunEventProcessor(new TopicCatalog("test.").runEvents().valueSerde().deserializer(), store,
-                new RunFinishedCleanup(settings, resources, metrics), output, metrics);
+                new RunFinishedCleanup(settings, resources, metrics), output, metrics, 4);
         gc = new GarbageCollector(client, settings, store, resources, retry, metrics);
     }
 

@@ -20,10 +20,15 @@ import java.util.Optional;
 public record Stuck(Reason reason, Instant dueAt, String detail) {
 
     /**
-     * The sweeper reports a run's heartbeats to run-service at most every {@code progress-interval}
-     * (5 s), so a RUNNING run's last reported heartbeat may be that much (plus delivery) behind.
+     * How far a RUNNING run's last reported heartbeat may lag its worker's real last heartbeat. The
+     * sweeper does not report every heartbeat: it reports a change of progress at most every
+     * {@code progress-interval} (5 s) and, while the progress does not change, re-reports the run as
+     * alive only every {@code liveness-interval} (30 s), with the first heartbeat at or after it. So
+     * the slack covers the liveness interval plus 10 s for delivery (the sweeper's commit, the
+     * run-activity consumer, the database write). {@link dev.vigil.run.store.RunRepository#STUCK}
+     * spells the same value in SQL.
      */
-    public static final Duration REPORTING_SLACK = Duration.ofSeconds(10);
+    public static final Duration REPORTING_SLACK = Duration.ofSeconds(40);
 
     /** The run's stuckness at {@code now}, or empty if it is terminal or within its timeouts. */
     public static Optional<Stuck> of(RunRow run, Instant now) {

@@ -81,8 +81,10 @@ class ConsoleApiIT {
         String fine = create(t, "fine", null);
         String pending = create(t, "pending", "{\"start\":\"PT1S\"}");
         String running = create(t, "running", "{\"heartbeat\":\"PT1S\"}");
+        // Its only reported heartbeat is already older than the reporting slack (40 s, which covers the
+        // sweeper's liveness refresh), so it is stuck once its 1 s heartbeat timeout passes too.
         service.publish(service.topics.runActivity().name(), running,
-                FirstHeartbeatReceived.of(running, 1, null, Instant.now()));
+                FirstHeartbeatReceived.of(running, 1, null, Instant.now().minus(Stuck.REPORTING_SLACK)));
         String terminating = create(t, "terminating", "{\"stop\":\"PT1S\"}");
         assertThat(json(post("/api/v1/runs/" + terminating + "/stop", t, null)).get("stuck").isNull()).isTrue();
 

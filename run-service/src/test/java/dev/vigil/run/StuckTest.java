@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunStatus;
+import dev.vigil.run.store.RunRepository;
 import dev.vigil.run.store.RunRow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,18 @@ class StuckTest {
         assertThat(Stuck.of(beating, T0.plusSeconds(60 + slack))).as("measured from the last heartbeat").isEmpty();
         assertThat(Stuck.of(beating, T0.plusSeconds(81 + slack)).orElseThrow().dueAt())
                 .isEqualTo(T0.plusSeconds(80 + slack));
+    }
+
+    @Test
+    void theSlackCoversTheSweepersLivenessRefreshPlusDeliveryAndTheSqlRuleUsesTheSameSlack() {
+        assertThat(Stuck.REPORTING_SLACK).isEqualTo(Duration.ofSeconds(40));
+        // Unchanged progress is re-reported only every 30 s (liveness-interval), by the first heartbeat
+        // at or after that, which a healthy worker sends within its heartbeat timeout (30 s here); then
+        // up to 10 s of delivery. Reported at 50 s, the next report lands by 50 + 30 + 30 + 10 s.
+        RunRow healthy = run(RunStatus.RUNNING, T0, T0.plusSeconds(5), T0.plusSeconds(50), null);
+        assertThat(Stuck.of(healthy, T0.plusSeconds(50 + 30 + 30 + 10))).isEmpty();
+        assertThat(RunRepository.STUCK)
+                .contains("interval '" + Stuck.REPORTING_SLACK.toSeconds() + " seconds' < :now");
     }
 
     @Test

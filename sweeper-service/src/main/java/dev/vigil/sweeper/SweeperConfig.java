@@ -9,7 +9,11 @@ import java.time.Duration;
  * @param punctuateInterval how often (in stream time) due deadlines are scanned
  * @param blackoutThreshold a jump in broker time between consecutive input records longer than this
  *        means nothing could be appended (broker down): silence inside it is not held against runs
- * @param progressInterval at most one progress summary per run per this interval
+ * @param progressInterval a heartbeat whose progress (steps or message) differs from the last reported one is
+ *        summarized at most once per this interval (a change inside it goes out with the first heartbeat after it)
+ * @param livenessInterval while a run's progress does not change, its summary is re-sent at most once per this
+ *        interval, as run-service's sign of life for the run (one database write per run per interval instead of
+ *        one per heartbeat); run-service's {@code Stuck.REPORTING_SLACK} must cover it plus delivery
  * @param finishedRetention how long a finished run attempt is remembered, to ignore its late heartbeats
  * @param unknownRetention how long heartbeats of a run never created are remembered (its RunCreated may be late)
  * @param defaultAgentGrace an agent's grace period when its heartbeats do not say
@@ -21,6 +25,7 @@ public record SweeperConfig(
         Duration punctuateInterval,
         Duration blackoutThreshold,
         Duration progressInterval,
+        Duration livenessInterval,
         Duration finishedRetention,
         Duration unknownRetention,
         Duration defaultAgentGrace,
@@ -29,7 +34,7 @@ public record SweeperConfig(
 
     public static SweeperConfig defaults() {
         return new SweeperConfig(Duration.ofMillis(50), Duration.ofMillis(10), Duration.ofSeconds(2),
-                Duration.ofSeconds(5), Duration.ofHours(1), Duration.ofHours(1), Duration.ofSeconds(30),
-                Duration.ofDays(1), 10_000);
+                Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofSeconds(30), Duration.ofDays(1), 10_000);
     }
 }

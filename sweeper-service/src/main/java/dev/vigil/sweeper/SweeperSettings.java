@@ -17,6 +17,7 @@ public class SweeperSettings {
     private Duration punctuateInterval = SweeperConfig.defaults().punctuateInterval();
     private Duration blackoutThreshold = SweeperConfig.defaults().blackoutThreshold();
     private Duration progressInterval = SweeperConfig.defaults().progressInterval();
+    private Duration livenessInterval = SweeperConfig.defaults().livenessInterval();
     private Duration finishedRetention = SweeperConfig.defaults().finishedRetention();
     private Duration unknownRetention = SweeperConfig.defaults().unknownRetention();
     private Duration agentGrace = SweeperConfig.defaults().defaultAgentGrace();
@@ -24,7 +25,7 @@ public class SweeperSettings {
 
     public SweeperConfig toConfig() {
         return new SweeperConfig(tickInterval, punctuateInterval, blackoutThreshold, progressInterval,
-                finishedRetention, unknownRetention, agentGrace, agentRetention,
+                livenessInterval, finishedRetention, unknownRetention, agentGrace, agentRetention,
                 SweeperConfig.defaults().maxDuePerPunctuation());
     }
 
@@ -106,6 +107,14 @@ public class SweeperSettings {
 
     public void setProgressInterval(Duration progressInterval) {
         this.progressInterval = progressInterval;
+    }
+
+    public Duration getLivenessInterval() {
+        return livenessInterval;
+    }
+
+    public void setLivenessInterval(Duration livenessInterval) {
+        this.livenessInterval = livenessInterval;
     }
 
     public Duration getFinishedRetention() {

@@ -3,8 +3,9 @@ package dev.vigil.contracts.event;
 import java.time.Instant;
 
 /**
- * A throttled summary of a running attempt's heartbeats (at most one every few seconds per run), so
- * run-service shows progress without a database write per heartbeat.
+ * A throttled summary of a running attempt's heartbeats, so run-service shows progress without a
+ * database write per heartbeat: the first one, then a change of steps or message at most once every
+ * few seconds, and otherwise a sign of life about twice a minute per run.
  *
  * @param heartbeats heartbeats seen for the attempt so far
  * @param lastHeartbeatAt the broker append time of the latest one

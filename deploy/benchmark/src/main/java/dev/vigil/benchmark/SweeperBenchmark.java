@@ -49,26 +49,41 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * The sweeper benchmark: on this machine, against a real broker in its own JVM, measures
+ * Vigil's detection path on this machine, against a real broker in its own JVM:
  *
  * <ol>
  *   <li>the broker's raw produce rate for heartbeat-sized records (the ceiling);</li>
  *   <li>the heartbeats per second the sweeper sustains, exactly-once, on a backlog;</li>
- *   <li>the state it keeps per tracked run, at a million runs;</li>
+ *   <li>a live workload: {@code liveRuns} runs heartbeating through the Java client on their schedule;</li>
  *   <li>detection overshoot (timeout seen by a consumer minus the run's due time) for live workers
- *       through the Java client, some of which stop at known times.</li>
+ *       through the Java client, some of which stop at known times;</li>
+ *   <li>the state it keeps per tracked run, at a million runs.</li>
  * </ol>
- *
- * and prints a Markdown report of ratios. Sizes: {@code -Dbench.profile=quick|full} (default full).
  */
-public final class SweeperBenchmark {
+final class SweeperBenchmark {
+
+    record Tracked(long runs, long stateBytes, long heapBytes) {
+    }
+
+    record Live(int runs, Duration interval, double offeredPerSecond, double processedPerSecond, double behindSeconds,
+                double brokerCores) {
+    }
+
+    record Overshoot(int died, int detected, int falseTimeouts, Distribution overshoot) {
+    }
+
+    record Results(int recordBytes, double rawPerSecond, double ingestPerSecond, Live live, Overshoot overshoot,
+                   Tracked tracked, int streamThreads) {
+    }
 
     private static final TopicCatalog TOPICS = new TopicCatalog("bench.");
 
+    private volatile boolean watching = true;
     private final Profile profile;
     private final KafkaServerProcess broker;
     private final Path work;
     private final Map<String, Object> client;
+    private KafkaStreams sweeper;
 
     private SweeperBenchmark(Profile profile, KafkaServerProcess broker, Path work) {
         this.profile = profile;
@@ -77,31 +92,13 @@ public final class SweeperBenchmark {
         this.client = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     }
 
-    /** How big a run is. */
-    record Profile(String name, int rawRecords, int ingestRuns, int ingestHeartbeats, int trackedRuns,
-                   int liveRuns, int dyingRuns, Duration heartbeatTimeout) {
-        static Profile of(String name) {
-            return switch (name) {
-                case "quick" -> new Profile(name, 300_000, 10_000, 300_000, 100_000, 500, 100, Duration.ofSeconds(2));
-                default -> new Profile("full", 3_000_000, 100_000, 2_000_000, 1_000_000, 2_000, 400, Duration.ofSeconds(2));
-            };
-        }
-    }
-
-    public static void main(String[] args) throws Exception {
-        Profile profile = Profile.of(System.getProperty("bench.profile", "full"));
-        Path work = Files.createTempDirectory("vigil-bench");
+    static Results measure(Profile profile, Path work) throws Exception {
         try (KafkaServerProcess broker = KafkaServerProcess.start(0, work.resolve("kafka"))) {
-            String report = new SweeperBenchmark(profile, broker, work).run();
-            System.out.println(report);
-            Path out = Path.of(System.getProperty("bench.report", "target/sweeper-benchmark.md"));
-            Files.createDirectories(out.toAbsolutePath().getParent());
-            Files.writeString(out, report);
-            System.out.println("report written to " + out.toAbsolutePath());
+            return new SweeperBenchmark(profile, broker, work).run();
         }
     }
 
-    private String run() throws Exception {
+    private Results run() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
             TopicProvisioner.createMissing(admin, TOPICS, (short) 1);
             admin.createTopics(List.of(new NewTopic("bench.raw", TopicCatalog.RUN_PARTITIONS, (short) 1)
@@ -113,19 +110,22 @@ public final class SweeperBenchmark {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SweeperMetrics metrics = new SweeperMetrics(registry);
         Path stateDir = work.resolve("sweeper-state");
+        int threads = Integer.getInteger("bench.threads", 2);
         try (WatermarkTicker ticker = new WatermarkTicker(client, List.of(TOPICS.heartbeats().name(),
                 TOPICS.agentHeartbeats().name(), TOPICS.runEvents().name()))) {
             ticker.start(SweeperConfig.defaults().tickInterval());
-            KafkaStreams sweeper = startSweeper(metrics, stateDir);
+            sweeper = startSweeper(metrics, stateDir, threads);
             try {
-                double ingest = ingestRate(registry);
+                double ingest = ingestRate(registry, () -> startSweeper(metrics, stateDir, threads));
+                Live live = live(registry.get("vigil.sweeper.heartbeats").counter());
                 Overshoot overshoot = overshoot(registry.get("vigil.sweeper.runs.created").counter());
                 long heapBefore = usedHeapAfterGc();
                 int tracked = trackedRuns(registry);
                 long heap = Math.max(0, usedHeapAfterGc() - heapBefore);
                 SweeperService.close(sweeper); // flushes every store to disk before it is measured
                 long stateBytes = sizeOf(stateDir);
-                return report(sample.length, raw, ingest, new Tracked(tracked, stateBytes, heap), overshoot);
+                return new Results(sample.length, raw, ingest, live, overshoot, new Tracked(tracked, stateBytes, heap),
+                        threads);
             } finally {
                 SweeperService.close(sweeper);
             }
@@ -134,67 +134,108 @@ public final class SweeperBenchmark {
 
     /** Kafka's own producer at full speed: the same settings the heartbeat client uses, batching allowed. */
     private double rawProduceRate(byte[] value) throws Exception {
-        log("ceiling: producing %,d heartbeat-sized records (%d bytes) to a %d-partition topic",
-                profile.rawRecords, value.length, TopicCatalog.RUN_PARTITIONS);
+        Bench.log("ceiling: producing %,d heartbeat-sized records (%d bytes) to a %d-partition topic",
+                profile.rawRecords(), value.length, TopicCatalog.RUN_PARTITIONS);
         try (KafkaProducer<String, byte[]> producer = producer()) {
             long start = System.nanoTime();
-            for (int i = 0; i < profile.rawRecords; i++) {
-                producer.send(new ProducerRecord<>("bench.raw", runId(i % profile.ingestRuns), value));
+            for (int i = 0; i < profile.rawRecords(); i++) {
+                producer.send(new ProducerRecord<>("bench.raw", runId(i % profile.ingestRuns()), value));
             }
             producer.flush();
-            return profile.rawRecords / seconds(start);
+            return profile.rawRecords() / seconds(start);
         }
     }
 
-    /** The sweeper reads a backlog of heartbeats as fast as it can, exactly-once, with its state. */
-    private double ingestRate(SimpleMeterRegistry registry) throws Exception {
-        log("ingest: %,d runs created, then a backlog of %,d heartbeats", profile.ingestRuns, profile.ingestHeartbeats);
-        createRuns(0, profile.ingestRuns, Duration.ofHours(1));
+    private interface SweeperStart {
+        KafkaStreams start() throws InterruptedException;
+    }
+
+    /**
+     * The sweeper reads a backlog of heartbeats as fast as it can, exactly-once, with its state. The
+     * backlog is written while it is stopped, so that like the ceiling it has the machine to itself.
+     */
+    private double ingestRate(SimpleMeterRegistry registry, SweeperStart restart) throws Exception {
+        Bench.log("ingest: %,d runs created, then a backlog of %,d heartbeats", profile.ingestRuns(), profile.ingestHeartbeats());
+        createRuns(0, profile.ingestRuns(), Duration.ofHours(1));
         Counter heartbeats = registry.get("vigil.sweeper.heartbeats").counter();
-        awaitCount(() -> (long) registry.get("vigil.sweeper.runs.created").counter().count(), profile.ingestRuns,
+        awaitCount(() -> (long) registry.get("vigil.sweeper.runs.created").counter().count(), profile.ingestRuns(),
                 Duration.ofMinutes(5));
         long before = (long) heartbeats.count();
+        SweeperService.close(sweeper);
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            byte[][] values = new byte[profile.ingestRuns][];
-            for (int i = 0; i < profile.ingestRuns; i++) {
+            byte[][] values = new byte[profile.ingestRuns()][];
+            for (int i = 0; i < profile.ingestRuns(); i++) {
                 values[i] = EventJson.write(Heartbeat.of(runId(i), 1, null, 0, null, null));
             }
-            for (int i = 0; i < profile.ingestHeartbeats; i++) {
-                int run = i % profile.ingestRuns;
+            for (int i = 0; i < profile.ingestHeartbeats(); i++) {
+                int run = i % profile.ingestRuns();
                 producer.send(new ProducerRecord<>(TOPICS.heartbeats().name(), runId(run), values[run]));
             }
             producer.flush();
         }
+        sweeper = restart.start();
         // Time the sweeper from its first to its last heartbeat of the backlog.
         awaitCount(() -> (long) heartbeats.count() - before, 1, Duration.ofMinutes(5));
         long start = System.nanoTime();
-        awaitCount(() -> (long) heartbeats.count() - before, profile.ingestHeartbeats, Duration.ofMinutes(10));
-        return profile.ingestHeartbeats / seconds(start);
+        awaitCount(() -> (long) heartbeats.count() - before, profile.ingestHeartbeats(), Duration.ofMinutes(10));
+        return profile.ingestHeartbeats() / seconds(start);
     }
 
-    record Tracked(long runs, long stateBytes, long heapBytes) {
+    /**
+     * The ingest runs heartbeat on their schedule through the Java client: does the sweeper keep up,
+     * and what does the broker spend? (The runs were created with an hour's timeout: none times out.)
+     */
+    private Live live(Counter processed) throws Exception {
+        int runs = profile.liveRuns();
+        Duration interval = profile.liveInterval();
+        Bench.log("live: %,d runs heartbeating through the Java client every %s, measured for %s", runs, interval,
+                profile.window());
+        ProcessCpu brokerCpu = new ProcessCpu(broker.pid());
+        // The client beats every timeout / 3: ask for the timeout that gives this interval.
+        try (HeartbeatClient workers = HeartbeatClient.builder(broker.bootstrapServers()).topicPrefix(TOPICS.prefix())
+                .build()) {
+            List<RunHeartbeat> beats = new ArrayList<>(runs);
+            long startNanos = System.nanoTime();
+            for (int i = 0; i < runs; i++) {
+                beats.add(workers.startRun(runId(i % profile.ingestRuns()), 1, interval.multipliedBy(3)));
+                if (i % 1_000 == 999) { // spread the first beats over one interval, as real starts would be
+                    long due = startNanos + interval.toNanos() * (i + 1) / runs;
+                    Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
+                }
+            }
+            Thread.sleep(interval.toMillis());
+            long sentBefore = workers.delivered();
+            long processedBefore = (long) processed.count();
+            ProcessCpu.Window cpu = new ProcessCpu.Window(brokerCpu);
+            long start = System.nanoTime();
+            Thread.sleep(profile.window().toMillis());
+            double seconds = seconds(start);
+            double cores = cpu.cores();
+            double offered = (workers.delivered() - sentBefore) / seconds;
+            double rate = ((long) processed.count() - processedBefore) / seconds;
+            double behind = (workers.delivered() - (long) processed.count() + processedBefore - sentBefore) / offered;
+            beats.forEach(RunHeartbeat::close);
+            return new Live(runs, interval, offered, rate, Math.max(0, behind), cores);
+        }
     }
 
     private int trackedRuns(SimpleMeterRegistry registry) throws Exception {
-        int total = profile.ingestRuns + profile.trackedRuns;
-        log("tracked: %,d more runs created (%,d in all)", profile.trackedRuns, total);
-        createRuns(profile.ingestRuns, total, Duration.ofHours(6));
+        int total = profile.ingestRuns() + profile.trackedRuns();
+        Bench.log("tracked: %,d more runs created (%,d in all)", profile.trackedRuns(), total);
+        createRuns(profile.ingestRuns(), total, Duration.ofHours(6));
         Counter created = registry.get("vigil.sweeper.runs.created").counter();
         awaitCount(() -> (long) created.count(), total, Duration.ofMinutes(10));
         return total;
     }
 
-    record Overshoot(int died, int detected, int falseTimeouts, long p50, long p99, long max) {
-    }
-
     /** Live workers through the Java client; some stop at known times; a consumer watches the timeouts. */
     private Overshoot overshoot(Counter created) throws Exception {
-        int live = profile.liveRuns;
-        log("overshoot: %,d live workers (heartbeat timeout %s), %,d of them die", live, profile.heartbeatTimeout,
-                profile.dyingRuns);
+        int live = profile.detectionRuns();
+        Bench.log("overshoot: %,d live workers (heartbeat timeout %s), %,d of them die", live, profile.heartbeatTimeout(),
+                profile.dyingRuns());
         int first = 5_000_000;
         double createdBefore = created.count();
-        createRuns(first, first + live, profile.heartbeatTimeout);
+        createRuns(first, first + live, profile.heartbeatTimeout());
         awaitCount(() -> (long) (created.count() - createdBefore), live, Duration.ofMinutes(2));
         Map<String, Long> seenAt = new ConcurrentHashMap<>();
         Map<String, RunTimedOut> timeouts = new ConcurrentHashMap<>();
@@ -205,19 +246,20 @@ public final class SweeperBenchmark {
         try (HeartbeatClient workers = HeartbeatClient.builder(broker.bootstrapServers()).topicPrefix(TOPICS.prefix()).build()) {
             List<RunHeartbeat> beats = new ArrayList<>();
             for (int i = 0; i < live; i++) {
-                beats.add(workers.startRun(runId(first + i), 1, profile.heartbeatTimeout));
+                beats.add(workers.startRun(runId(first + i), 1, profile.heartbeatTimeout()));
             }
             Thread.sleep(5_000);
-            for (int i = 0; i < profile.dyingRuns; i++) {
-                RunHeartbeat beat = beats.get(i * (live / profile.dyingRuns));
+            for (int i = 0; i < profile.dyingRuns(); i++) {
+                RunHeartbeat beat = beats.get(i * (live / profile.dyingRuns()));
                 dying.add(beat.runId());
                 beat.close();
-                Thread.sleep(10_000L / profile.dyingRuns);
+                Thread.sleep(profile.deathSpread().toMillis() / profile.dyingRuns());
             }
-            Thread.sleep(profile.heartbeatTimeout.toMillis() + 5_000);
+            Thread.sleep(profile.heartbeatTimeout().toMillis() + 5_000);
             beats.forEach(RunHeartbeat::close);
         }
-        watcher.interrupt();
+        watching = false;
+        watcher.join();
         List<Long> overshoots = new ArrayList<>();
         int falseTimeouts = 0;
         for (Map.Entry<String, RunTimedOut> entry : timeouts.entrySet()) {
@@ -227,9 +269,8 @@ public final class SweeperBenchmark {
             }
             overshoots.add(seenAt.get(entry.getKey()) - entry.getValue().dueAt().toEpochMilli());
         }
-        overshoots.sort(Long::compare);
-        return new Overshoot(dying.size(), overshoots.size(), falseTimeouts, percentile(overshoots, 0.5),
-                percentile(overshoots, 0.99), overshoots.isEmpty() ? -1 : overshoots.get(overshoots.size() - 1));
+        return new Overshoot(dying.size(), overshoots.size(), falseTimeouts,
+                Distribution.of("Vigil sweeper: overshoot", overshoots));
     }
 
     private void watchTimeouts(Map<String, Long> seenAt, Map<String, RunTimedOut> timeouts) {
@@ -241,7 +282,7 @@ public final class SweeperBenchmark {
         try (KafkaConsumer<String, RunTimedOut> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 TOPICS.timeouts().valueSerde().deserializer())) {
             consumer.subscribe(List.of(TOPICS.timeouts().name()));
-            while (!Thread.currentThread().isInterrupted()) {
+            while (watching) {
                 for (ConsumerRecord<String, RunTimedOut> record : consumer.poll(Duration.ofMillis(20))) {
                     long now = System.currentTimeMillis();
                     if (record.key().startsWith("run-005")) {
@@ -250,16 +291,14 @@ public final class SweeperBenchmark {
                     }
                 }
             }
-        } catch (org.apache.kafka.common.errors.InterruptException stop) {
-            Thread.currentThread().interrupt();
         }
     }
 
-    private KafkaStreams startSweeper(SweeperMetrics metrics, Path stateDir) throws InterruptedException {
+    private KafkaStreams startSweeper(SweeperMetrics metrics, Path stateDir, int threads) throws InterruptedException {
         SweeperSettings settings = new SweeperSettings();
         settings.setApplicationId("bench-sweeper");
         settings.setStateDir(stateDir.toString());
-        settings.setStreamThreads(Integer.getInteger("bench.threads", 2));
+        settings.setStreamThreads(threads);
         settings.setReplicationFactor((short) 1);
         KafkaSettings kafka = new KafkaSettings();
         kafka.setBootstrapServers(broker.bootstrapServers());
@@ -295,57 +334,12 @@ public final class SweeperBenchmark {
         return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     }
 
-    private String report(int recordBytes, double raw, double ingest, Tracked tracked, Overshoot overshoot) {
-        String machine = String.format(Locale.ROOT, "%d cores, %d MiB max heap, %s %s, Java %s",
-                Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20,
-                System.getProperty("os.name"), System.getProperty("os.arch"), System.getProperty("java.version"));
-        StringBuilder out = new StringBuilder();
-        out.append("## Sweeper benchmark (").append(profile.name).append(" profile, ").append(Instant.now()).append(")\n\n");
-        out.append("Machine: ").append(machine).append("; one KRaft broker in its own JVM on the same machine; ")
-                .append("the sweeper with exactly_once_v2, RocksDB stores, ")
-                .append(Integer.getInteger("bench.threads", 2)).append(" stream threads.\n\n");
-        out.append("| measure | value | target | verdict |\n|---|---|---|---|\n");
-        out.append(row("raw produce rate, " + recordBytes + "-byte heartbeats (ceiling)", fmt("%,.0f rec/s", raw), "", ""));
-        out.append(row("sweeper ingest, exactly-once, " + fmt("%,d", profile.ingestRuns) + " runs",
-                fmt("%,.0f heartbeats/s", ingest), "", ""));
-        double ratio = ingest / raw;
-        out.append(row("ingest / raw produce rate", fmt("%.0f %%", 100 * ratio), ">= 50 %", ratio >= 0.5 ? "met" : "missed"));
-        double perRun = (double) tracked.stateBytes / tracked.runs;
-        out.append(row("tracked runs", fmt("%,d", tracked.runs), "1,000,000", tracked.runs >= 1_000_000 ? "met" : "scaled down"));
-        out.append(row("state on disk per tracked run (RocksDB, runs + deadlines)", fmt("%.0f B", perRun), "<= 200 B",
-                perRun <= 200 ? "met" : "missed"));
-        out.append(row("heap per tracked run", fmt("%.1f B", (double) tracked.heapBytes / tracked.runs), "", ""));
-        out.append(row("workers that died / timeouts seen", overshoot.died + " / " + overshoot.detected, "equal",
-                overshoot.died == overshoot.detected ? "met" : "missed"));
-        out.append(row("false timeouts of live workers", Integer.toString(overshoot.falseTimeouts), "0",
-                overshoot.falseTimeouts == 0 ? "met" : "missed"));
-        out.append(row("detection overshoot p50 / p99 / max", overshoot.p50 + " / " + overshoot.p99 + " / " + overshoot.max + " ms",
-                "p99 <= 250 ms", overshoot.p99 <= 250 ? "met" : "missed"));
-        out.append("\nOvershoot = wall-clock time a read_committed consumer saw the timeout minus the run's due time ")
-                .append("(last heartbeat's broker append time + timeout), ").append(profile.liveRuns)
-                .append(" workers heartbeating through the Java client every ").append(profile.heartbeatTimeout.toMillis() / 3)
-                .append(" ms, measured after the ingest backlog is processed and before the million runs are loaded.\n");
-        return out.toString();
-    }
-
-    private static String row(String measure, String value, String target, String verdict) {
-        return "| " + measure + " | " + value + " | " + target + " | " + verdict + " |\n";
-    }
-
-    private static String fmt(String format, Object... args) {
-        return String.format(Locale.ROOT, format, args);
-    }
-
     private static String runId(int i) {
         return String.format(Locale.ROOT, "run-%09d", i);
     }
 
     private static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    private static long percentile(List<Long> sorted, double p) {
-        return sorted.isEmpty() ? -1 : sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(p * sorted.size()) - 1));
     }
 
     private static void awaitCount(LongSupplier count, long atLeast, Duration timeout) throws InterruptedException {
@@ -367,9 +361,5 @@ public final class SweeperBenchmark {
     private static long usedHeapAfterGc() {
         System.gc();
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    private static void log(String format, Object... args) {
-        System.out.println("[bench] " + String.format(Locale.ROOT, format, args));
     }
 }

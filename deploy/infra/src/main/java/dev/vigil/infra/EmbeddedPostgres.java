@@ -3,6 +3,7 @@ package dev.vigil.infra;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,11 +15,14 @@ public final class EmbeddedPostgres implements PostgresDatabase {
 
     private io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
     private final Path dataDirectory;
+    private final Map<String, String> settings;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDirectory) {
+    private EmbeddedPostgres(io.zonky.test.db.postgres.embedded.EmbeddedPostgres server, Path dataDirectory,
+                             Map<String, String> settings) {
         this.server = server;
         this.dataDirectory = dataDirectory;
+        this.settings = Map.copyOf(settings);
     }
 
     /** Starts a server on a free port with its data in a temporary directory removed on close. */
@@ -33,13 +37,22 @@ public final class EmbeddedPostgres implements PostgresDatabase {
      * @param dataDirectory a data directory to keep across restarts, or null for a temporary one
      */
     public static EmbeddedPostgres start(int port, Path dataDirectory) {
+        return start(port, dataDirectory, Map.of());
+    }
+
+    /**
+     * Starts a server with extra server settings (e.g. {@code fsync=on} for a production-like
+     * benchmark; tests run with {@code fsync=off}: only an OS crash would need it).
+     */
+    public static EmbeddedPostgres start(int port, Path dataDirectory, Map<String, String> settings) {
         long started = System.nanoTime();
-        EmbeddedPostgres pg = new EmbeddedPostgres(launch(port, dataDirectory), dataDirectory);
+        EmbeddedPostgres pg = new EmbeddedPostgres(launch(port, dataDirectory, settings), dataDirectory, settings);
         LOG.info("embedded PostgreSQL ready at {} in {} ms", pg.jdbcUrl(), (System.nanoTime() - started) / 1_000_000);
         return pg;
     }
 
-    private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres launch(int port, Path dataDirectory) {
+    private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres launch(int port, Path dataDirectory,
+                                                                            Map<String, String> settings) {
         try {
             var builder = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
                     .setServerConfig("max_connections", "200")
@@ -47,6 +60,7 @@ public final class EmbeddedPostgres implements PostgresDatabase {
                     // zonky turns synchronous_commit off by default. (fsync only matters if the OS dies.)
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("fsync", "off");
+            settings.forEach(builder::setServerConfig);
             if (port != 0) {
                 builder.setPort(port);
             }
@@ -88,7 +102,7 @@ public final class EmbeddedPostgres implements PostgresDatabase {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        server = launch(port, dataDirectory);
+        server = launch(port, dataDirectory, settings);
         LOG.info("PostgreSQL restarted on port {}", port);
     }
 

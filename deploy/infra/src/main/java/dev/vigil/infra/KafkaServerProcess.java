@@ -58,6 +58,11 @@ public final class KafkaServerProcess implements KafkaBroker {
         return directory;
     }
 
+    /** The broker process's id (to measure its CPU), or -1 when it is not running. */
+    public synchronized long pid() {
+        return process != null && process.isAlive() ? process.pid() : -1;
+    }
+
     /** Whether the broker process is running. */
     public synchronized boolean isAlive() {
         return process != null && process.isAlive();

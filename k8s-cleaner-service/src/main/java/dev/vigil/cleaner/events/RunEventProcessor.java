@@ -10,7 +10,14 @@ import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.RunEvent;
 import dev.vigil.contracts.event.RunFinished;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,8 +32,13 @@ import org.slf4j.MDC;
  * finishes whose attempt is still the run's newest. Applying the whole batch first means a retry
  * (a newer RunCreated) that arrives with the old attempt's finish protects the new attempt's
  * resources. Records that are not valid events go to the dead-letter topic and never stop it.
+ *
+ * <p>Cleanups of different runs in a batch run concurrently (at most {@code concurrency} at a time):
+ * each takes a dozen API calls, and a burst of runs dying together (a node lost, an agent fleet
+ * replaced) must not queue behind one another. One run's finishes stay in order. {@link #act}
+ * returns when every cleanup of the batch is done, so offsets are still committed only after them.
  */
-public final class RunEventProcessor {
+public final class RunEventProcessor implements AutoCloseable {
 
     /** A finish read from the topic, with the record it came in (for the dead-letter topic). */
     public record Finish(ConsumerRecord<byte[], byte[]> record, RunFinished event) {
@@ -39,14 +51,24 @@ public final class RunEventProcessor {
     private final RunFinishedCleanup cleanup;
     private final CleanerOutput output;
     private final CleanerMetrics metrics;
+    private final ExecutorService workers;
 
     public RunEventProcessor(Deserializer<RunEvent> deserializer, RunStateStore store, RunFinishedCleanup cleanup,
-                             CleanerOutput output, CleanerMetrics metrics) {
+                             CleanerOutput output, CleanerMetrics metrics, int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("vigil.cleaner.concurrency must be >= 1, was " + concurrency);
+        }
         this.deserializer = deserializer;
         this.store = store;
         this.cleanup = cleanup;
         this.output = output;
         this.metrics = metrics;
+        AtomicInteger threads = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(concurrency, r -> {
+            Thread thread = new Thread(r, "vigil-cleanup-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -78,37 +100,71 @@ public final class RunEventProcessor {
         return finishes;
     }
 
-    /** Cleans up after each finish whose attempt is, by now, the run's newest and terminal. */
+    /**
+     * Cleans up after each finish whose attempt is, by now, the run's newest and terminal: runs
+     * concurrently, each run's finishes in order; returns when all are done.
+     */
     public void act(List<Finish> finishes) {
-        for (Finish finish : finishes) {
-            RunFinished event = finish.event();
-            MDC.put("runId", event.runId());
+        Map<String, List<Finish>> byRun = new LinkedHashMap<>();
+        finishes.forEach(f -> byRun.computeIfAbsent(f.event().runId(), id -> new ArrayList<>()).add(f));
+        if (byRun.size() <= 1) {
+            finishes.forEach(this::act);
+            return;
+        }
+        List<Future<?>> running = new ArrayList<>();
+        byRun.values().forEach(run -> running.add(workers.submit(() -> run.forEach(this::act))));
+        RuntimeException failure = null;
+        for (Future<?> future : running) {
             try {
-                RunState state = store.get(event.runId()).orElse(null);
-                if (state != null && (state.live() || state.attempt() != event.attempt())) {
-                    LOG.info("run {} attempt {} finished, but attempt {} is {} now: nothing deleted for the old attempt",
-                            event.runId(), event.attempt(), state.attempt(), state.live() ? "live" : "finished too");
-                    metrics.refused(CleanerMetrics.Refusal.SUPERSEDED_ATTEMPT);
-                    continue;
+                future.get();
+            } catch (InterruptedException e) {
+                running.forEach(f -> f.cancel(true));
+                Thread.currentThread().interrupt();
+                throw new CleanupInterruptedException(e);
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
                 }
-                List<CleanupPerformed> failed = cleanup.cleanUp(event, state).stream()
-                        .filter(done -> done.outcome() == CleanupOutcome.FAILED)
-                        .toList();
-                if (!failed.isEmpty()) {
-                    deadLetter(finish.record(), new CleanupFailedException("could not clean up after run " + event.runId()
-                            + " attempt " + event.attempt() + ": " + failed.stream()
-                            .map(f -> f.kind() + " " + f.namespace() + "/" + f.name() + ": " + f.detail())
-                            .collect(Collectors.joining("; "))), CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
-                }
-            } catch (CleanupInterruptedException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                LOG.error("cleanup of run {} attempt {} failed unexpectedly", event.runId(), event.attempt(), e);
-                deadLetter(finish.record(), e, CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
-            } finally {
-                MDC.remove("runId");
             }
         }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void act(Finish finish) {
+        RunFinished event = finish.event();
+        MDC.put("runId", event.runId());
+        try {
+            RunState state = store.get(event.runId()).orElse(null);
+            if (state != null && (state.live() || state.attempt() != event.attempt())) {
+                LOG.info("run {} attempt {} finished, but attempt {} is {} now: nothing deleted for the old attempt",
+                        event.runId(), event.attempt(), state.attempt(), state.live() ? "live" : "finished too");
+                metrics.refused(CleanerMetrics.Refusal.SUPERSEDED_ATTEMPT);
+                return;
+            }
+            List<CleanupPerformed> failed = cleanup.cleanUp(event, state).stream()
+                    .filter(done -> done.outcome() == CleanupOutcome.FAILED)
+                    .toList();
+            if (!failed.isEmpty()) {
+                deadLetter(finish.record(), new CleanupFailedException("could not clean up after run " + event.runId()
+                        + " attempt " + event.attempt() + ": " + failed.stream()
+                        .map(f -> f.kind() + " " + f.namespace() + "/" + f.name() + ": " + f.detail())
+                        .collect(Collectors.joining("; "))), CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
+            }
+        } catch (CleanupInterruptedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.error("cleanup of run {} attempt {} failed unexpectedly", event.runId(), event.attempt(), e);
+            deadLetter(finish.record(), e, CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
+        } finally {
+            MDC.remove("runId");
+        }
+    }
+
+    @Override
+    public void close() {
+        workers.shutdownNow();
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable reason, CleanerMetrics.DeadLetterReason why) {

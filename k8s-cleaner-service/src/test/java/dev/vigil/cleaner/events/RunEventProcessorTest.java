@@ -66,6 +66,22 @@ class RunEventProcessorTest {
     }
 
     @Test
+    void theRunsOfABatchAreCleanedUpConcurrentlyEachOnOneThread() {
+        List<String> runs = List.of("c1", "c2", "c3", "c4");
+        runs.forEach(run -> createAllKinds(client, "agents", "web-" + run, vigilLabels(run)));
+
+        process(List.of(record(0, finished("c1", 1)), record(1, finished("c2", 1)), record(2, finished("c3", 1)),
+                record(3, finished("c4", 1)), record(4, finished("c1", 1))));
+
+        runs.forEach(run -> assertThat(kindsPresent(client, "agents", "web-" + run)).as(run).isEmpty());
+        assertThat(cleaner.output.threadsByRun).containsOnlyKeys(runs);
+        assertThat(cleaner.output.threadsByRun.values()).as("one run's finishes stay on one thread, in order")
+                .allSatisfy(threads -> assertThat(threads).hasSize(1));
+        assertThat(cleaner.output.threadsByRun.values().stream().flatMap(java.util.Set::stream).distinct())
+                .as("different runs clean up at once").hasSizeGreaterThan(1);
+    }
+
+    @Test
     void aFinishDeletesTheResourcesOfTheTargetItsRunWasCreatedWith() {
         createAllKinds(client, "agents", "web-p1", vigilLabels("p1"));
 

@@ -21,13 +21,14 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
 
     /**
      * The SQL twin of {@link dev.vigil.run.Stuck#of}: an active run whose current timeout has passed at
-     * {@code :now} without the sweeper timing it out. Keep the two in step.
+     * {@code :now} without the sweeper timing it out. Keep the two in step (the 40 seconds are
+     * {@link dev.vigil.run.Stuck#REPORTING_SLACK}).
      */
     String STUCK = """
             ((status = 'PENDING' and attempt_created_at + start_timeout_ms * interval '1 millisecond' < :now)
              or (status = 'RUNNING'
                  and coalesce(last_heartbeat_at, started_at) + heartbeat_timeout_ms * interval '1 millisecond'
-                     + interval '10 seconds' < :now)
+                     + interval '40 seconds' < :now)
              or (status = 'TERMINATING' and stop_requested_at + stop_timeout_ms * interval '1 millisecond' < :now))""";
 
     RunRow save(RunRow run);

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * What the sweeper knows of one run: its current attempt, phase, timeouts and the broker times that
- * matter. Kept small (a compact binary form of ~100 bytes) because there is one per tracked run.
+ * matter. Kept small (a compact binary form of 115 bytes plus the agent id) because there is one per
+ * tracked run.
  */
 public final class RunState {
 
@@ -45,7 +46,10 @@ public final class RunState {
     int stopAttempt;
     int stopTimedOutFor;
     long heartbeats;
+    /** When the last summary (progress or liveness) was reported, or NONE. */
     long lastProgressAt = NONE;
+    /** {@link #progressHash} of the steps and message last reported, to spot a change without keeping them. */
+    int reportedProgress;
     long finishedAt = NONE;
     /** The due time of this run's entry in the deadline queue, or NONE. */
     long scheduledAt = NONE;
@@ -109,9 +113,47 @@ public final class RunState {
         };
     }
 
+    /**
+     * A 32-bit FNV-1a hash of a heartbeat's progress (steps and message, null told apart from any value).
+     * Defined here rather than by {@code hashCode()} because it is stored: it must not change between
+     * JVMs or releases. A collision at worst delays a change to the next liveness refresh, which
+     * carries the current progress too.
+     */
+    static int progressHash(Long steps, String message) {
+        int hash = 0x811c9dc5;
+        if (steps == null) {
+            hash = fnv(hash, 0);
+        } else {
+            hash = fnv(hash, 1);
+            for (int shift = 0; shift < Long.SIZE; shift += Byte.SIZE) {
+                hash = fnv(hash, (int) (steps >>> shift));
+            }
+        }
+        if (message == null) {
+            hash = fnv(hash, 0);
+        } else {
+            hash = fnv(hash, 1);
+            for (int i = 0; i < message.length(); i++) {
+                char c = message.charAt(i);
+                hash = fnv(fnv(hash, c), c >>> Byte.SIZE);
+            }
+        }
+        return hash;
+    }
+
+    private static int fnv(int hash, int octet) {
+        return (hash ^ (octet & 0xff)) * 0x01000193;
+    }
+
+    /**
+     * Format 1, with {@link #reportedProgress} appended: a reader of the original format 1 ignores the
+     * trailing int, and {@link #decode} reads states written without it as 0 (the next summary is then
+     * simply reported). Earlier releases padded the state with 8 zero bytes, which read as 0 too. New
+     * fields go at the end the same way.
+     */
     byte[] encode() {
         byte[] agent = agentId == null ? new byte[0] : agentId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 9 * 8 + 2 * 4);
+        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 8 * 8 + 2 * 4 + 4);
         out.put((byte) 1); // format version
         out.put((byte) phase.ordinal());
         out.putInt(attempt);
@@ -120,6 +162,7 @@ public final class RunState {
         out.putLong(createdAt).putLong(firstHeartbeatAt).putLong(lastHeartbeatAt).putLong(stopRequestedAt);
         out.putInt(stopAttempt).putInt(stopTimedOutFor);
         out.putLong(heartbeats).putLong(lastProgressAt).putLong(finishedAt).putLong(scheduledAt);
+        out.putInt(reportedProgress);
         return out.array();
     }
 
@@ -148,6 +191,7 @@ public final class RunState {
         state.lastProgressAt = in.getLong();
         state.finishedAt = in.getLong();
         state.scheduledAt = in.getLong();
+        state.reportedProgress = in.remaining() >= Integer.BYTES ? in.getInt() : 0;
         return state;
     }
 }

@@ -136,10 +136,28 @@ public final class RunSweeper extends SweepingProcessor {
         metrics.firstHeartbeat();
     }
 
+    /**
+     * Summarizes the run's heartbeats for run-service, which writes each summary to its database: on
+     * the attempt's first reported heartbeat; when the progress (steps or message) differs from the
+     * last reported one, at most once per {@code progressInterval} (a change inside it is compared
+     * against what was reported, so the first heartbeat after it still carries it); and otherwise, also
+     * without steps or a message, once per {@code livenessInterval} as run-service's sign of life for
+     * the run. So a run whose progress does not change costs one write per liveness interval, not one
+     * per heartbeat.
+     */
     private void reportProgress(String runId, RunState state, Heartbeat heartbeat, long at) {
-        // Also without steps or a message: the summary is run-service's sign of life for the run.
-        if (state.lastProgressAt == RunState.NONE || at - state.lastProgressAt >= config.progressInterval().toMillis()) {
+        int progress = RunState.progressHash(heartbeat.steps(), heartbeat.message());
+        boolean report;
+        if (state.lastProgressAt == RunState.NONE) {
+            report = true;
+        } else {
+            long since = at - state.lastProgressAt;
+            report = since >= config.livenessInterval().toMillis()
+                    || (progress != state.reportedProgress && since >= config.progressInterval().toMillis());
+        }
+        if (report) {
             state.lastProgressAt = at;
+            state.reportedProgress = progress;
             emit(runId, new Emitted.Activity(ProgressReported.of(runId, state.attempt, heartbeat.steps(),
                     heartbeat.message(), state.heartbeats, Instant.ofEpochMilli(at))), at);
             metrics.progressReport();

@@ -1,0 +1,59 @@
+package dev.vigil.benchmark;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * The benchmark: Vigil against the seeds' design ("a last_heartbeat column and a reconciler loop")
+ * and against the broker's raw produce rate, on this machine, in one run. Writes a Markdown report
+ * and a PNG chart next to it ({@code -Dbench.report}, default {@code results/benchmark.md}).
+ *
+ * <pre>./mvnw -q install -DskipTests && ./mvnw -q -pl deploy/benchmark exec:exec [-Dbench.profile=quick]</pre>
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Profile profile = Profile.of(System.getProperty("bench.profile", "full"));
+        Path repo = Path.of(System.getProperty("bench.repo", "../..")).toAbsolutePath().normalize();
+        Path report = Path.of(System.getProperty("bench.report", "results/benchmark.md")).toAbsolutePath();
+        Path work = Files.createTempDirectory("vigil-bench");
+        Instant started = Instant.now();
+        log("profile %s; work directory %s", profile.name(), work);
+
+        // One store at a time: the broker and its sweeper, then PostgreSQL, then the whole stack.
+        SweeperBenchmark.Results vigil = SweeperBenchmark.measure(profile, work);
+        BaselineBenchmark.Results baseline = BaselineBenchmark.measure(profile, work);
+        CleanupBenchmark.Results endToEnd = CleanupBenchmark.measure(profile, work, repo);
+
+        Files.createDirectories(report.getParent());
+        Path chart = report.resolveSibling(report.getFileName().toString().replaceFirst("\\.md$", "") + ".png");
+        String chartNote;
+        try {
+            Chart.write(chart, "Vigil vs the seeds' design (" + profile.name() + " profile)", Report.latencies(vigil, baseline, endToEnd),
+                    Report.bars(vigil, baseline));
+            chartNote = "![detection latency and throughput](" + chart.getFileName() + ")";
+        } catch (Exception | Error e) { // a headless JVM without fonts cannot draw text
+            chartNote = "(no chart: " + e + ")";
+        }
+        String text = Report.markdown(profile, vigil, baseline, endToEnd, chartNote,
+                Duration.between(started, Instant.now()));
+        Files.writeString(report, text);
+        System.out.println(text);
+        log("report written to %s, chart to %s", report, chart);
+    }
+
+    static void log(String format, Object... args) {
+        System.out.println("[bench " + Instant.now() + "] " + String.format(Locale.ROOT, format, args));
+    }
+
+    /** 1 s, 60 s, 500 ms. */
+    static String duration(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+}

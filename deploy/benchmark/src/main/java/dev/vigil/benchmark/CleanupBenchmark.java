@@ -1,0 +1,231 @@
+package dev.vigil.benchmark;
+
+import dev.vigil.contracts.Labels;
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.RunFinished;
+import dev.vigil.contracts.event.RunTimedOut;
+import dev.vigil.contracts.heartbeat.HeartbeatClient;
+import dev.vigil.contracts.heartbeat.RunHeartbeat;
+import dev.vigil.contracts.topic.Topic;
+import dev.vigil.contracts.topic.TopicCatalog;
+import dev.vigil.local.LocalStack;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The whole pipeline on the local stack (broker, PostgreSQL, Kubernetes API and the three services,
+ * each in its own JVM): runs created through the API with a Deployment, Service and Pod each,
+ * heartbeating through the Java client; they die at known times. For each it measures when the
+ * timeout became visible (read_committed), when run-service made the row terminal ({@code RunFinished}'s
+ * time) and when the cleaner had deleted the last of its resources ({@code CleanupPerformed}).
+ */
+final class CleanupBenchmark {
+
+    record Results(int runs, int timedOut, int terminal, int cleaned, Distribution overshoot, Distribution toTerminal,
+                   Distribution toDeleted) {
+    }
+
+    private static final String NAMESPACE = "agents";
+    private static final int RESOURCES_PER_RUN = 3;
+    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([A-Z_]+)\"");
+    /** Held so the setting sticks: the mock API server logs every request at INFO through JUL. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    private volatile boolean watching = true;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final LocalStack stack;
+    private final String token;
+    private final Map<String, Long> seenAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> dueAt = new ConcurrentHashMap<>();
+    private final Map<String, Long> finishedAt = new ConcurrentHashMap<>();
+    private final Map<String, List<Long>> deletedAt = new ConcurrentHashMap<>();
+
+    private CleanupBenchmark(LocalStack stack) {
+        this.stack = stack;
+        this.token = stack.token("benchmark", "bench");
+    }
+
+    static Results measure(Profile profile, Path work, Path repo) throws Exception {
+        MOCK_SERVER_LOG.setLevel(Level.WARNING);
+        Bench.log("end to end: starting the local stack (broker, PostgreSQL, Kubernetes API, three services)");
+        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(work.resolve("stack"), repo, 1))) {
+            return new CleanupBenchmark(stack).run(profile);
+        }
+    }
+
+    private Results run(Profile profile) throws Exception {
+        int count = profile.endToEndRuns();
+        Duration timeout = profile.heartbeatTimeout();
+        Thread watcher = new Thread(this::watch, "e2e-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+        KubernetesClient kubernetes = stack.kubernetes().client();
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String id = create("bench-" + i, timeout);
+            ids.add(id);
+            resources(kubernetes, id);
+        }
+        Bench.log("end to end: %d runs created with a Deployment, Service and Pod each; heartbeating every %d ms",
+                count, timeout.toMillis() / 3);
+        try (HeartbeatClient workers = HeartbeatClient.builder(stack.kafkaBootstrap())
+                .topicPrefix(stack.topics().prefix()).build()) {
+            List<RunHeartbeat> beats = new ArrayList<>();
+            for (String id : ids) {
+                beats.add(workers.startRun(id, 1, timeout));
+            }
+            awaitAllRunning(ids);
+            Thread.sleep(2_000);
+            for (RunHeartbeat beat : beats) {
+                beat.close(); // the worker is OOM-killed
+                Thread.sleep(profile.deathSpread().toMillis() / count);
+            }
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (cleaned(ids) < ids.size() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+        watching = false;
+        watcher.join();
+        List<Long> overshoot = new ArrayList<>();
+        List<Long> toTerminal = new ArrayList<>();
+        List<Long> toDeleted = new ArrayList<>();
+        for (String id : ids) {
+            Long seen = seenAt.get(id);
+            if (seen == null) {
+                continue;
+            }
+            overshoot.add(seen - dueAt.get(id));
+            if (finishedAt.containsKey(id)) {
+                toTerminal.add(finishedAt.get(id) - seen);
+            }
+            List<Long> deletes = deletedAt.getOrDefault(id, List.of());
+            if (deletes.size() >= RESOURCES_PER_RUN) {
+                toDeleted.add(deletes.stream().mapToLong(Long::longValue).max().orElseThrow() - seen);
+            }
+        }
+        return new Results(count, seenAt.size(), finishedAt.size(), cleaned(ids),
+                Distribution.of("Vigil, full stack: overshoot", overshoot),
+                Distribution.of("timeout seen -> row terminal", toTerminal),
+                Distribution.of("timeout seen -> resources deleted", toDeleted));
+    }
+
+    private int cleaned(List<String> ids) {
+        return (int) ids.stream().filter(id -> deletedAt.getOrDefault(id, List.of()).size() >= RESOURCES_PER_RUN).count();
+    }
+
+    /** Watches timeouts, run events and cleanups as an operator would, read_committed. */
+    private void watch() {
+        TopicCatalog topics = stack.topics();
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-e2e-watcher");
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.timeouts().name(), topics.runEvents().name(), topics.cleanups().name()));
+            while (watching) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                    long now = System.currentTimeMillis();
+                    if (record.topic().equals(topics.timeouts().name())) {
+                        RunTimedOut timedOut = value(topics.timeouts(), record);
+                        if (timedOut != null && seenAt.putIfAbsent(timedOut.runId(), now) == null) {
+                            dueAt.put(timedOut.runId(), timedOut.dueAt().toEpochMilli());
+                        }
+                    } else if (record.topic().equals(topics.runEvents().name())) {
+                        if (value(topics.runEvents(), record) instanceof RunFinished finished) {
+                            finishedAt.putIfAbsent(finished.runId(), finished.occurredAt().toEpochMilli());
+                        }
+                    } else {
+                        CleanupPerformed cleanup = value(topics.cleanups(), record);
+                        if (cleanup != null && cleanup.outcome() == CleanupOutcome.DELETED) {
+                            deletedAt.computeIfAbsent(cleanup.runId(), id -> new CopyOnWriteArrayList<>())
+                                    .add(cleanup.occurredAt().toEpochMilli());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static <V> V value(Topic<String, V> topic, ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return topic.valueSerde().deserializer().deserialize(record.topic(), record.headers(), record.value());
+        } catch (RuntimeException notOurs) {
+            return null;
+        }
+    }
+
+    private String create(String key, Duration heartbeatTimeout) throws Exception {
+        String body = "{\"key\":\"" + key + "\",\"timeouts\":{\"heartbeat\":\"" + heartbeatTimeout + "\",\"start\":\"PT2M\"},"
+                + "\"cleanup\":{\"namespace\":\"" + NAMESPACE + "\"}}";
+        HttpResponse<String> response = call("POST", "/api/v1/runs", body);
+        Matcher id = ID.matcher(response.body());
+        if (response.statusCode() != 201 || !id.find()) {
+            throw new IllegalStateException("create failed: " + response.statusCode() + " " + response.body());
+        }
+        return id.group(1);
+    }
+
+    private void awaitAllRunning(List<String> ids) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        for (String id : ids) {
+            while (true) {
+                Matcher status = STATUS.matcher(call("GET", "/api/v1/runs/" + id, null).body());
+                if (status.find() && status.group(1).equals("RUNNING")) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("run " + id + " never became RUNNING");
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** What the run's agent would create: labelled with the run, managed by Vigil, and with its attempt. */
+    private static void resources(KubernetesClient kubernetes, String id) {
+        Map<String, String> labels = Map.of(Labels.DEFAULT_RUN_LABEL, id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL,
+                Labels.ATTEMPT, "1");
+        String name = "agent-" + id.substring(0, 8);
+        List<HasMetadata> objects = List.of(
+                new DeploymentBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                        .withNewSpec().withReplicas(1).endSpec().build(),
+                new ServiceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build(),
+                new PodBuilder().withNewMetadata().withName(name + "-0").withLabels(labels).endMetadata().build());
+        objects.forEach(o -> kubernetes.resource(o).inNamespace(NAMESPACE).create());
+    }
+
+    private HttpResponse<String> call(String method, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(stack.runServiceUrl() + path))
+                        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                        .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}

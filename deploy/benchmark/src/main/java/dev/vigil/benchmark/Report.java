@@ -1,0 +1,142 @@
+package dev.vigil.benchmark;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The benchmark's Markdown report: ratios and distributions, with the targets and verdicts. */
+final class Report {
+
+    private Report() {
+    }
+
+    static List<Distribution> latencies(SweeperBenchmark.Results vigil, BaselineBenchmark.Results baseline,
+                                        CleanupBenchmark.Results endToEnd) {
+        List<Distribution> all = new ArrayList<>();
+        all.add(vigil.overshoot().overshoot());
+        all.add(endToEnd.overshoot());
+        baseline.detections().forEach(d -> all.add(d.latency()));
+        return all;
+    }
+
+    static List<Chart.Bar> bars(SweeperBenchmark.Results vigil, BaselineBenchmark.Results baseline) {
+        return List.of(
+                new Chart.Bar("raw produce (ceiling)", vigil.rawPerSecond(), Chart.CEILING),
+                new Chart.Bar("Vigil sweeper, saturated", vigil.ingestPerSecond(), Chart.VIGIL),
+                new Chart.Bar("Vigil, " + k(vigil.live().runs()) + " live runs", vigil.live().processedPerSecond(), Chart.VIGIL_LIGHT),
+                new Chart.Bar("baseline, saturated", baseline.saturation().heartbeatsPerSecond(), Chart.BASELINE),
+                new Chart.Bar("baseline, " + k(baseline.live().runs()) + " live runs", baseline.live().achievedPerSecond(),
+                        Chart.BASELINE_LIGHT));
+    }
+
+    static String markdown(Profile profile, SweeperBenchmark.Results vigil, BaselineBenchmark.Results baseline,
+                           CleanupBenchmark.Results endToEnd, String chart, Duration took) {
+        StringBuilder out = new StringBuilder();
+        Runtime runtime = Runtime.getRuntime();
+        out.append("## Vigil vs the seeds' design (").append(profile.name()).append(" profile, ")
+                .append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(", took ").append(took.toMinutes())
+                .append(" min)\n\n");
+        out.append(fmt("Machine: %d cores, %s %s, Java %s, benchmark heap %d MiB. One store at a time on the same "
+                        + "machine: a KRaft broker in its own JVM (the sweeper with exactly_once_v2, RocksDB, %d stream "
+                        + "threads, in the benchmark's JVM); then %s for the baseline; then the local stack (broker, "
+                        + "PostgreSQL, fabric8's Kubernetes API mock, and the three services each in its own JVM).\n\n",
+                runtime.availableProcessors(), System.getProperty("os.name"), System.getProperty("os.arch"),
+                System.getProperty("java.version"), runtime.maxMemory() >> 20, vigil.streamThreads(), baseline.database()));
+        out.append(chart).append("\n\n");
+
+        BaselineBenchmark.Saturation saturation = baseline.saturation();
+        double vsBaseline = vigil.ingestPerSecond() / saturation.heartbeatsPerSecond();
+        double vsCeiling = vigil.ingestPerSecond() / vigil.rawPerSecond();
+        Distribution overshoot = vigil.overshoot().overshoot();
+        Distribution deleted = endToEnd.toDeleted();
+        out.append("### Targets\n\n| measure | result | target | verdict |\n|---|---|---|---|\n");
+        out.append(row("heartbeat ingest, Vigil / baseline (both saturated)", fmt("%.1f x", vsBaseline), ">= 10 x",
+                verdict(vsBaseline >= 10)));
+        out.append(row("heartbeat ingest, Vigil / raw produce rate", fmt("%.0f %%", 100 * vsCeiling), ">= 50 %",
+                verdict(vsCeiling >= 0.5)));
+        out.append(row("detection overshoot p99 (sweeper)", Distribution.ms(overshoot.p99()), "<= 250 ms",
+                verdict(overshoot.p99() >= 0 && overshoot.p99() <= 250)));
+        out.append(row("timeout -> Kubernetes resources deleted, p99", Distribution.ms(deleted.p99()), "<= 1 s",
+                verdict(deleted.p99() >= 0 && deleted.p99() <= 1000)));
+        int falseTimeouts = vigil.overshoot().falseTimeouts();
+        out.append(row("false timeouts of Vigil's live runs", Integer.toString(falseTimeouts), "0", verdict(falseTimeouts == 0)));
+
+        out.append("\n### Throughput (heartbeats per second)\n\n| what | rate | vs ceiling | store CPU |\n|---|---|---|---|\n");
+        out.append(row("raw produce rate, " + vigil.recordBytes() + "-byte heartbeat records, idempotent, acks=all (ceiling)",
+                fmt("%,.0f", vigil.rawPerSecond()), "100 %", ""));
+        out.append(row("Vigil sweeper, exactly-once, backlog of " + k(profile.ingestRuns()) + " runs' heartbeats",
+                fmt("%,.0f", vigil.ingestPerSecond()), pct(vigil.ingestPerSecond() / vigil.rawPerSecond()), ""));
+        out.append(row(fmt("baseline: %d connections, one UPDATE per heartbeat, %s rows", saturation.connections(),
+                        k(saturation.runs())), fmt("%,.0f", saturation.heartbeatsPerSecond()),
+                pct(saturation.heartbeatsPerSecond() / vigil.rawPerSecond()),
+                fmt("PostgreSQL %.2f cores", saturation.dbCores())));
+
+        SweeperBenchmark.Live live = vigil.live();
+        BaselineBenchmark.Live baseLive = baseline.live();
+        out.append(fmt("\n### The same live workload: %s runs heartbeating every %s\n\n", k(live.runs()),
+                Bench.duration(live.interval())));
+        out.append("| design | offered | kept up with | behind at the end | store CPU |\n|---|---|---|---|---|\n");
+        out.append(row("Vigil (Java client -> broker -> sweeper)", fmt("%,.0f/s", live.offeredPerSecond()),
+                fmt("%,.0f/s", live.processedPerSecond()), fmt("%.1f s", live.behindSeconds()),
+                fmt("broker %.2f cores", live.brokerCores())));
+        out.append(row("baseline (UPDATE per heartbeat)", fmt("%,.0f/s", baseLive.offeredPerSecond()),
+                fmt("%,.0f/s", baseLive.achievedPerSecond()), fmt("%.1f s", baseLive.behindSeconds()),
+                fmt("PostgreSQL %.2f cores", baseLive.dbCores())));
+
+        out.append("\n### Detection latency (detected minus due: last heartbeat + timeout)\n\n");
+        out.append("| design | runs that died | detected | false timeouts | p50 / p99 / max | store CPU |\n|---|---|---|---|---|---|\n");
+        SweeperBenchmark.Overshoot o = vigil.overshoot();
+        out.append(row("Vigil sweeper (timeout visible to a read_committed consumer)", Integer.toString(o.died()),
+                Integer.toString(o.detected()), Integer.toString(o.falseTimeouts()), overshoot.summary(), ""));
+        out.append(row("Vigil, whole stack (" + endToEnd.runs() + " runs via the API)", Integer.toString(endToEnd.runs()),
+                Integer.toString(endToEnd.timedOut()), "0", endToEnd.overshoot().summary(), ""));
+        for (BaselineBenchmark.Detection d : baseline.detections()) {
+            out.append(row("baseline, reconciler every " + Bench.duration(d.interval()), Integer.toString(d.died()),
+                    Integer.toString(d.detected()), Integer.toString(d.falseTimeouts()), d.latency().summary(),
+                    fmt("PostgreSQL %.2f cores", d.dbCores())));
+        }
+        out.append(fmt("\nBoth detection workloads: %,d runs heartbeating every %d ms (timeout %s), %,d of them stop at "
+                        + "known times; the baseline's deaths are spread over a whole reconcile interval so they fall "
+                        + "at every phase of it.\n",
+                profile.detectionRuns(), profile.heartbeatTimeout().toMillis() / 3, Bench.duration(profile.heartbeatTimeout()),
+                profile.dyingRuns()));
+
+        out.append("\n### From timeout to clean (whole stack)\n\n| step | p50 / p99 / max | runs |\n|---|---|---|\n");
+        out.append(row("timeout seen -> run row terminal (RunFinished)", endToEnd.toTerminal().summary(),
+                endToEnd.terminal() + " / " + endToEnd.runs()));
+        out.append(row("timeout seen -> last of its Deployment, Service, Pod deleted", deleted.summary(),
+                endToEnd.cleaned() + " / " + endToEnd.runs()));
+
+        SweeperBenchmark.Tracked tracked = vigil.tracked();
+        out.append("\n### State\n\n| measure | value | target | verdict |\n|---|---|---|---|\n");
+        out.append(row("tracked runs", fmt("%,d", tracked.runs()), "1,000,000", tracked.runs() >= 1_000_000 ? "met" : "scaled down"));
+        double perRun = (double) tracked.stateBytes() / tracked.runs();
+        out.append(row("state on disk per tracked run (RocksDB, runs + deadlines)", fmt("%.0f B", perRun), "<= 200 B",
+                verdict(perRun <= 200)));
+        out.append(row("heap per tracked run", fmt("%.1f B", (double) tracked.heapBytes() / tracked.runs()), "", ""));
+        return out.toString();
+    }
+
+    private static String row(String... cells) {
+        return "| " + String.join(" | ", cells) + " |\n";
+    }
+
+    private static String verdict(boolean met) {
+        return met ? "met" : "**missed**";
+    }
+
+    private static String pct(double ratio) {
+        return fmt("%.1f %%", 100 * ratio);
+    }
+
+    private static String k(int n) {
+        return n % 1000 == 0 ? fmt("%,dk", n / 1000) : fmt("%,d", n);
+    }
+
+    private static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}
