@@ -75,6 +75,7 @@ public class CleanerFactory {
     }
 
     @Singleton
+    @Bean(preDestroy = "close")
     ResourceCleaner resourceCleaner(KubernetesClient client, CleanerSettings settings, KubernetesRetry retry,
                                     CleanupAudit audit, CleanerMetrics metrics) {
         return new ResourceCleaner(client, settings, retry, audit, metrics);

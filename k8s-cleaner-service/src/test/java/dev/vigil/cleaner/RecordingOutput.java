@@ -3,9 +3,6 @@ package dev.vigil.cleaner;
 import dev.vigil.cleaner.output.CleanerOutput;
 import dev.vigil.contracts.event.CleanupPerformed;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -18,14 +15,15 @@ public final class RecordingOutput implements CleanerOutput {
 
     public final List<CleanupPerformed> cleanups = new CopyOnWriteArrayList<>();
     public final List<DeadLetter> deadLetters = new CopyOnWriteArrayList<>();
-    /** The thread each cleanup was reported on, by run id. */
-    public final Map<String, Set<String>> threadsByRun = new ConcurrentHashMap<>();
+    /** The threads cleanups were reported on. */
+    public final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     public volatile int flushes;
 
     @Override
     public void cleanupPerformed(CleanupPerformed event) {
         cleanups.add(event);
-        threadsByRun.computeIfAbsent(event.runId(), id -> ConcurrentHashMap.newKeySet()).add(Thread.currentThread().getName());
+        threads.add(Thread.currentThread().getName());
     }
 
     @Override

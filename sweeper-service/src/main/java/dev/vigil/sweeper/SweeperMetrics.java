@@ -19,6 +19,7 @@ public final class SweeperMetrics {
     private final Counter runsCreated;
     private final Counter firstHeartbeats;
     private final Counter progressReports;
+    private final Counter heartbeatsKept;
     private final Counter blackouts;
     private final DistributionSummary overshoot;
 
@@ -33,6 +34,9 @@ public final class SweeperMetrics {
         runsCreated = Counter.builder("vigil.sweeper.runs.created").description("run attempts armed (RunCreated)").register(registry);
         heartbeats = Counter.builder("vigil.sweeper.heartbeats").description("run heartbeats processed").register(registry);
         firstHeartbeats = Counter.builder("vigil.sweeper.first.heartbeats").description("run attempts seen starting").register(registry);
+        heartbeatsKept = Counter.builder("vigil.sweeper.heartbeats.kept")
+                .description("heartbeats kept in memory, not written to the state store (written at half a timeout)")
+                .register(registry);
         progressReports = Counter.builder("vigil.sweeper.progress.reports").description("progress summaries emitted").register(registry);
         blackouts = Counter.builder("vigil.sweeper.blackouts")
                 .description("gaps in broker time (nothing appended) not counted against timeouts").register(registry);
@@ -65,6 +69,10 @@ public final class SweeperMetrics {
 
     public void heartbeat() {
         heartbeats.increment();
+    }
+
+    public void heartbeatKept() {
+        heartbeatsKept.increment();
     }
 
     public void firstHeartbeat() {

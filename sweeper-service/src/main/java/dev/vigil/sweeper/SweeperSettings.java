@@ -12,7 +12,7 @@ public class SweeperSettings {
     private int streamThreads = 1;
     private boolean createTopics = true;
     private short replicationFactor = -1;
-    private Duration commitInterval = Duration.ofMillis(100);
+    private Duration commitInterval = Duration.ofMillis(50);
     private Duration tickInterval = SweeperConfig.defaults().tickInterval();
     private Duration punctuateInterval = SweeperConfig.defaults().punctuateInterval();
     private Duration blackoutThreshold = SweeperConfig.defaults().blackoutThreshold();

@@ -29,6 +29,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
@@ -43,7 +45,8 @@ final class SweeperHarness implements AutoCloseable {
     static final long TICK_MS = 500;
 
     final SweeperConfig config;
-    final SweeperMetrics metrics = new SweeperMetrics(new SimpleMeterRegistry());
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final SweeperMetrics metrics = new SweeperMetrics(registry);
     final TopologyTestDriver driver;
     private final TestInputTopic<String, Heartbeat> heartbeats;
     private final TestInputTopic<String, AgentHeartbeat> agentHeartbeats;
@@ -200,8 +203,34 @@ final class SweeperHarness implements AutoCloseable {
         return deadLetters.readRecordsToList();
     }
 
+    /**
+     * A new sweeper restored from this one's stores as they would be committed (what a restarted or
+     * newly assigned instance restores from the changelog), without anything it kept only in memory;
+     * its broker clock continues where this one's ticks stopped. This one is closed.
+     */
+    @SuppressWarnings("unchecked")
+    SweeperHarness restarted() {
+        SweeperHarness next = new SweeperHarness(config);
+        driver.getAllStateStores().forEach((name, store) -> {
+            if (store instanceof KeyValueStore<?, ?> from) {
+                KeyValueStore<Object, Object> to = next.driver.getKeyValueStore(name);
+                try (KeyValueIterator<?, ?> all = from.all()) {
+                    all.forEachRemaining(entry -> to.put(entry.key, entry.value));
+                }
+            }
+        });
+        next.lastTick = lastTick;
+        close();
+        return next;
+    }
+
+    private boolean closed;
+
     @Override
     public void close() {
-        driver.close();
+        if (!closed) {
+            closed = true;
+            driver.close();
+        }
     }
 }

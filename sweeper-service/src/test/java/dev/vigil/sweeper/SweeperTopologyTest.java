@@ -52,6 +52,28 @@ class SweeperTopologyTest {
     }
 
     @Test
+    void heartbeatsWrittenThroughAtHalfATimeoutNeverTimeOutAHealthyRunAfterARestartAndADeadOneStillGoes() {
+        sweeper.created("r1", 1, 0, T10);
+        sweeper.heartbeats("r1", 1, 1_000, 10_001, 3_000); // written at 1 s and 7 s; 4 s and 10 s only in memory
+        assertThat(sweeper.registry.get("vigil.sweeper.heartbeats.kept").counter().count()).isEqualTo(2.0);
+
+        // Restored from the stores: the beat at 10 s is lost; the stored one is 7 s. The next beat is
+        // due 6 s after it, within the 10 s timeout (written through at a whole timeout it would be 12 s).
+        SweeperHarness restarted = sweeper.restarted();
+        try {
+            restarted.heartbeats("r1", 1, 13_000, 40_001, 3_000); // last at 40 s
+            restarted.ticks(40_500, 49_500, 500);
+            assertThat(restarted.timedOut()).isEmpty();
+
+            restarted.ticks(50_000, 60_000, 500);
+            assertThat(restarted.timedOut()).singleElement().satisfies(t ->
+                    assertThat(t.dueAt()).isEqualTo(Instant.ofEpochMilli(50_000)));
+        } finally {
+            restarted.close();
+        }
+    }
+
+    @Test
     void wallClockAloneFiresNothingButTheBrokerClockFiresEvenWithNoHeartbeatsAtAll() {
         sweeper.created("r1", 1, 0, T10);
         sweeper.heartbeat("r1", 1, 1_000);

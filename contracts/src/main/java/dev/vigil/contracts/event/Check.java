@@ -2,7 +2,6 @@ package dev.vigil.contracts.event;
 
 import dev.vigil.contracts.serde.InvalidEventException;
 import java.time.Duration;
-import java.util.regex.Pattern;
 
 /** Field validation for event constructors: every failure is an {@link InvalidEventException} naming the field. */
 public final class Check {
@@ -12,7 +11,6 @@ public final class Check {
     /** Longest free-text field (progress message, error) accepted. */
     public static final int MAX_TEXT_LENGTH = 2048;
 
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]*");
 
     private Check() {
     }
@@ -27,11 +25,32 @@ public final class Check {
     /** A required identifier: 1..128 characters of letters, digits and {@code . _ : @ -}. */
     public static String id(String value, String field) {
         required(value, field);
-        if (value.length() > MAX_ID_LENGTH || !ID.matcher(value).matches()) {
+        if (value.length() > MAX_ID_LENGTH || !isId(value)) {
             throw new InvalidEventException(field + " must be 1-" + MAX_ID_LENGTH
                     + " letters, digits or . _ : @ - (starting with a letter or digit), was '" + abbreviate(value) + "'");
         }
         return value;
+    }
+
+    /**
+     * {@code [A-Za-z0-9][A-Za-z0-9._:@-]*}, by hand: every event's ids are checked, and on the
+     * sweeper's hot path a regular expression cost about 6 % of its time.
+     */
+    private static boolean isId(String value) {
+        if (value.isEmpty() || !isAlphanumeric(value.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (!isAlphanumeric(c) && c != '.' && c != '_' && c != ':' && c != '@' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isAlphanumeric(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     /** An identifier that may be null. */

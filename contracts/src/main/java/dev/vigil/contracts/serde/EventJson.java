@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
@@ -52,6 +53,8 @@ public final class EventJson {
             .collect(Collectors.toUnmodifiableMap(t -> t.value().getSimpleName(),
                     t -> t.value().asSubclass(VigilEvent.class)));
     private static final Map<Class<?>, List<String>> REQUIRED = new ConcurrentHashMap<>();
+    /** One reader per type: binding through {@code treeToValue} resolved the type on every record. */
+    private static final Map<Class<?>, ObjectReader> READERS = new ConcurrentHashMap<>();
 
     private EventJson() {
     }
@@ -125,7 +128,7 @@ public final class EventJson {
             }
         }
         try {
-            return MAPPER.treeToValue(tree, type);
+            return READERS.computeIfAbsent(type, MAPPER::readerFor).readValue(tree);
         } catch (ValueInstantiationException e) {
             if (e.getCause() instanceof InvalidEventException invalid) {
                 throw new InvalidEventException(type.getSimpleName() + ": " + invalid.getMessage(), invalid);
@@ -139,6 +142,8 @@ public final class EventJson {
                     + firstLine(e.getOriginalMessage()), e);
         } catch (JsonProcessingException e) {
             throw new InvalidEventException(type.getSimpleName() + ": " + firstLine(e.getOriginalMessage()), e);
+        } catch (IOException e) {
+            throw new InvalidEventException(type.getSimpleName() + ": " + firstLine(e.getMessage()), e);
         }
     }
 

@@ -27,6 +27,18 @@ public final class Bench {
         log("profile %s; work directory %s", profile.name(), work);
 
         // One store at a time: the broker and its sweeper, then PostgreSQL, then the whole stack.
+        // -Dbench.only=sweeper|baseline|e2e runs one phase and prints it (no report), to iterate on it.
+        String only = System.getProperty("bench.only", "");
+        if (!only.isEmpty()) {
+            Object result = switch (only) {
+                case "sweeper" -> SweeperBenchmark.measure(profile, work);
+                case "baseline" -> BaselineBenchmark.measure(profile, work);
+                case "e2e" -> CleanupBenchmark.measure(profile, work, repo);
+                default -> throw new IllegalArgumentException("bench.only must be sweeper, baseline or e2e");
+            };
+            log("%s", result);
+            return;
+        }
         SweeperBenchmark.Results vigil = SweeperBenchmark.measure(profile, work);
         BaselineBenchmark.Results baseline = BaselineBenchmark.measure(profile, work);
         CleanupBenchmark.Results endToEnd = CleanupBenchmark.measure(profile, work, repo);

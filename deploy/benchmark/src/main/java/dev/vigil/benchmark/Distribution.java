@@ -44,6 +44,11 @@ record Distribution(String name, List<Long> sortedMillis) {
         return sortedMillis.isEmpty() ? "none" : String.format(Locale.ROOT, "%s / %s / %s", ms(p50()), ms(p99()), ms(max()));
     }
 
+    @Override
+    public String toString() {
+        return name + " (" + size() + "): " + summary();
+    }
+
     static String ms(long millis) {
         return millis >= 10_000 ? String.format(Locale.ROOT, "%.1f s", millis / 1000.0)
                 : String.format(Locale.ROOT, "%,d ms", millis);

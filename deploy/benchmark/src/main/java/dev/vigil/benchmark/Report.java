@@ -109,6 +109,14 @@ final class Report {
                 endToEnd.terminal() + " / " + endToEnd.runs()));
         out.append(row("timeout seen -> last of its Deployment, Service, Pod deleted", deleted.summary(),
                 endToEnd.cleaned() + " / " + endToEnd.runs()));
+        double apiBusy = endToEnd.runs() * 12 * endToEnd.apiListMillis() / profile.deathSpread().toMillis();
+        out.append(fmt("\nThe runs die at an even pace, %d over %s. A cleanup lists each of the 9 configured kinds by "
+                        + "label and deletes what it finds: 12 API requests per run here. The Kubernetes API is "
+                        + "fabric8's mock server, which answers one request at a time, %.1f ms per labelled list with "
+                        + "%,d objects stored: the cleanups keep it about %.0f %% busy. (Ten times the pace measures "
+                        + "its queue, not Vigil: a real API server answers lists from its watch cache, concurrently.)\n",
+                endToEnd.runs(), Bench.duration(profile.deathSpread()), endToEnd.apiListMillis(), endToEnd.runs() * 3,
+                100 * apiBusy));
 
         SweeperBenchmark.Tracked tracked = vigil.tracked();
         out.append("\n### State\n\n| measure | value | target | verdict |\n|---|---|---|---|\n");

@@ -253,7 +253,7 @@ final class SweeperBenchmark {
                 RunHeartbeat beat = beats.get(i * (live / profile.dyingRuns()));
                 dying.add(beat.runId());
                 beat.close();
-                Thread.sleep(profile.deathSpread().toMillis() / profile.dyingRuns());
+                Thread.sleep(10_000L / profile.dyingRuns()); // over 10 s, as in the baseline's 1 s phase
             }
             Thread.sleep(profile.heartbeatTimeout().toMillis() + 5_000);
             beats.forEach(RunHeartbeat::close);
@@ -299,6 +299,9 @@ final class SweeperBenchmark {
         settings.setApplicationId("bench-sweeper");
         settings.setStateDir(stateDir.toString());
         settings.setStreamThreads(threads);
+        if (System.getProperty("bench.commitMs") != null) {
+            settings.setCommitInterval(Duration.ofMillis(Long.getLong("bench.commitMs")));
+        }
         settings.setReplicationFactor((short) 1);
         KafkaSettings kafka = new KafkaSettings();
         kafka.setBootstrapServers(broker.bootstrapServers());

@@ -31,7 +31,11 @@ public final class LocalStack implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
     static final String JWT_SECRET = "vigil-local-dev-secret-0123456789abcdef";
+    /** The services' JVM flags: quick to start (C1 only), small; for measuring, see {@link Options#production()}. */
     static final List<String> SERVICE_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
+    /** As the container images run them: the full JIT. */
+    static final List<String> PRODUCTION_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC",
             "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
 
     /**
@@ -41,21 +45,29 @@ public final class LocalStack implements AutoCloseable {
      * @param repo the repository root (to find the service jars)
      * @param namespace the Kubernetes namespace runs' resources live in (the cleaner's allow-list)
      * @param gcInterval how often the cleaner garbage-collects orphans
+     * @param serviceJvm the services' JVM flags
      */
     public record Options(Path dir, Path repo, int kafkaPort, int postgresPort, int kubernetesPort, int runServicePort,
-                          int sweeperPort, int cleanerPort, String namespace, Duration gcInterval, int sweepers) {
+                          int sweeperPort, int cleanerPort, String namespace, Duration gcInterval, int sweepers,
+                          List<String> serviceJvm) {
 
         /** Fixed, documented ports: Kafka 9092, PostgreSQL 5433, Kubernetes 6443, services 8080-8082. */
         public static Options defaults(Path repo) {
             return new Options(repo.resolve(".vigil"), repo, 9092, 5433, 6443, 8080, 8081, 8082, "agents",
-                    Duration.ofSeconds(30), 1);
+                    Duration.ofSeconds(30), 1, SERVICE_JVM);
         }
 
         /** Free ports everywhere, data in {@code dir}: for tests and harnesses next to a running stack. */
         public static Options onFreePorts(Path dir, Path repo, int sweepers) {
             return new Options(dir, repo, KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
                     KafkaServerProcess.freePort(), KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
-                    KafkaServerProcess.freePort(), "agents", Duration.ofHours(1), sweepers);
+                    KafkaServerProcess.freePort(), "agents", Duration.ofHours(1), sweepers, SERVICE_JVM);
+        }
+
+        /** The same, with the services on the full JIT as in production: for benchmarks. */
+        public Options production() {
+            return new Options(dir, repo, kafkaPort, postgresPort, kubernetesPort, runServicePort, sweeperPort,
+                    cleanerPort, namespace, gcInterval, sweepers, PRODUCTION_JVM);
         }
 
         /** The HTTP port of sweeper {@code i} (from 0): consecutive ports after the first for extra instances. */
@@ -140,7 +152,7 @@ public final class LocalStack implements AutoCloseable {
         all.put("PORT", Integer.toString(port));
         all.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         all.put("VIGIL_TOPIC_PREFIX", topics.prefix());
-        return new JavaProcess(instance, jar, SERVICE_JVM, all, options.dir().resolve("logs").resolve(instance + ".log"));
+        return new JavaProcess(instance, jar, options.serviceJvm(), all, options.dir().resolve("logs").resolve(instance + ".log"));
     }
 
     /** Kills the (first) sweeper (SIGKILL) and starts a new one on the same state directory. */

@@ -55,16 +55,26 @@ public final class RunEventProcessor implements AutoCloseable {
 
     public RunEventProcessor(Deserializer<RunEvent> deserializer, RunStateStore store, RunFinishedCleanup cleanup,
                              CleanerOutput output, CleanerMetrics metrics, int concurrency) {
-        if (concurrency < 1) {
-            throw new IllegalArgumentException("vigil.cleaner.concurrency must be >= 1, was " + concurrency);
-        }
+        this(deserializer, store, cleanup, output, metrics, pool(concurrency));
+    }
+
+    /** With the executor the runs' cleanups go to (closed with this processor). */
+    public RunEventProcessor(Deserializer<RunEvent> deserializer, RunStateStore store, RunFinishedCleanup cleanup,
+                             CleanerOutput output, CleanerMetrics metrics, ExecutorService workers) {
         this.deserializer = deserializer;
         this.store = store;
         this.cleanup = cleanup;
         this.output = output;
         this.metrics = metrics;
+        this.workers = workers;
+    }
+
+    private static ExecutorService pool(int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("vigil.cleaner.concurrency must be >= 1, was " + concurrency);
+        }
         AtomicInteger threads = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(concurrency, r -> {
+        return Executors.newFixedThreadPool(concurrency, r -> {
             Thread thread = new Thread(r, "vigil-cleanup-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;

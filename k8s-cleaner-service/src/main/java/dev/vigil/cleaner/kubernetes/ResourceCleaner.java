@@ -16,19 +16,26 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.OptionalInt;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Deletes Kubernetes resources the way an operator would with {@code kubectl delete <kinds> -l
  * <run label>,app.kubernetes.io/managed-by=vigil}: per kind, list by equality selector, then delete
  * each by name with background propagation, each action audited. It refuses namespaces that are not
  * on the allow-list and anything that does not carry every label of the selector, whatever the API
- * server answered.
+ * server answered. The kinds of one cleanup are listed and deleted concurrently (a dozen round trips
+ * in the time of about two); the records come back in the configured order of kinds.
  */
-public final class ResourceCleaner {
+public final class ResourceCleaner implements AutoCloseable {
 
     /** The {@code name} of a failed list in the audit trail: no single resource is concerned. */
     public static final String ANY_NAME = "*";
@@ -41,6 +48,7 @@ public final class ResourceCleaner {
     private final KubernetesRetry retry;
     private final CleanupAudit audit;
     private final CleanerMetrics metrics;
+    private final ExecutorService kinds;
 
     public ResourceCleaner(KubernetesClient client, CleanerSettings settings, KubernetesRetry retry, CleanupAudit audit,
                            CleanerMetrics metrics) {
@@ -49,6 +57,17 @@ public final class ResourceCleaner {
         this.retry = retry;
         this.audit = audit;
         this.metrics = metrics;
+        AtomicInteger threads = new AtomicInteger();
+        this.kinds = Executors.newFixedThreadPool(Math.max(2, 2 * settings.kinds().size()), r -> {
+            Thread thread = new Thread(r, "vigil-cleanup-kind-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Override
+    public void close() {
+        kinds.shutdownNow();
     }
 
     /**
@@ -76,33 +95,62 @@ public final class ResourceCleaner {
         selector.putAll(settings.managedByLabel());
         String selectorText = selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
-        List<CleanupPerformed> done = new ArrayList<>();
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        List<Future<List<CleanupPerformed>>> perKind = new ArrayList<>();
         for (ResourceKind kind : settings.kinds()) {
-            List<HasMetadata> items;
+            perKind.add(kinds.submit(() -> {
+                if (mdc != null) {
+                    MDC.setContextMap(mdc);
+                }
+                try {
+                    return deleteKind(runId, attempt, namespace, kind, selector, selectorText, trigger, endedAt);
+                } finally {
+                    MDC.clear();
+                }
+            }));
+        }
+        List<CleanupPerformed> done = new ArrayList<>();
+        for (Future<List<CleanupPerformed>> kind : perKind) {
             try {
-                items = retry.call("list " + kind.plural() + " -n " + namespace + " -l " + selectorText,
-                        () -> kind.list(client, namespace, selector));
-            } catch (KubernetesRetry.GaveUpException e) {
-                done.add(audit.record(CleanupPerformed.of(runId, attempt, namespace, kind.kind(), ANY_NAME,
-                        CleanupOutcome.FAILED, trigger, detail(e))));
+                done.addAll(kind.get());
+            } catch (InterruptedException e) {
+                perKind.forEach(f -> f.cancel(true));
+                Thread.currentThread().interrupt();
+                throw new CleanupInterruptedException(e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
+        }
+        return done;
+    }
+
+    private List<CleanupPerformed> deleteKind(String runId, int attempt, String namespace, ResourceKind kind,
+                                              Map<String, String> selector, String selectorText, CleanupTrigger trigger,
+                                              Instant endedAt) {
+        List<HasMetadata> items;
+        try {
+            items = retry.call("list " + kind.plural() + " -n " + namespace + " -l " + selectorText,
+                    () -> kind.list(client, namespace, selector));
+        } catch (KubernetesRetry.GaveUpException e) {
+            return List.of(audit.record(CleanupPerformed.of(runId, attempt, namespace, kind.kind(), ANY_NAME,
+                    CleanupOutcome.FAILED, trigger, detail(e))));
+        }
+        List<CleanupPerformed> done = new ArrayList<>();
+        for (HasMetadata item : items) {
+            String name = item.getMetadata().getName();
+            if (!carriesAll(item, selector)) {
+                LOG.warn("the API server listed {} {}/{} for selector {} but it does not carry those labels: left alone",
+                        kind, namespace, name, selectorText);
+                metrics.refused(CleanerMetrics.Refusal.SELECTOR_MISMATCH);
                 continue;
             }
-            for (HasMetadata item : items) {
-                String name = item.getMetadata().getName();
-                if (!carriesAll(item, selector)) {
-                    LOG.warn("the API server listed {} {}/{} for selector {} but it does not carry those labels: left alone",
-                            kind, namespace, name, selectorText);
-                    metrics.refused(CleanerMetrics.Refusal.SELECTOR_MISMATCH);
-                    continue;
-                }
-                if (mayBelongToALaterAttempt(item, attempt, endedAt)) {
-                    LOG.info("{} {}/{} was created after run {} attempt {} ended: it belongs to a later attempt; left alone",
-                            kind, namespace, name, runId, attempt);
-                    metrics.refused(CleanerMetrics.Refusal.CREATED_AFTER_END);
-                    continue;
-                }
-                done.add(deleteOne(runId, attempt, kind, namespace, name, trigger));
+            if (mayBelongToALaterAttempt(item, attempt, endedAt)) {
+                LOG.info("{} {}/{} was created after run {} attempt {} ended: it belongs to a later attempt; left alone",
+                        kind, namespace, name, runId, attempt);
+                metrics.refused(CleanerMetrics.Refusal.CREATED_AFTER_END);
+                continue;
             }
+            done.add(deleteOne(runId, attempt, kind, namespace, name, trigger));
         }
         return done;
     }

@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
 import dev.vigil.cleaner.FaultInjectingDispatcher;
+import dev.vigil.cleaner.Records;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
 import dev.vigil.contracts.event.CleanupOutcome;
@@ -66,19 +67,23 @@ class RunEventProcessorTest {
     }
 
     @Test
-    void theRunsOfABatchAreCleanedUpConcurrentlyEachOnOneThread() {
+    void eachRunOfABatchIsCleanedUpAsItsOwnConcurrentTaskWithItsFinishesInOrder() {
         List<String> runs = List.of("c1", "c2", "c3", "c4");
         runs.forEach(run -> createAllKinds(client, "agents", "web-" + run, vigilLabels(run)));
+        java.util.concurrent.ThreadPoolExecutor workers = (java.util.concurrent.ThreadPoolExecutor)
+                java.util.concurrent.Executors.newFixedThreadPool(4);
+        try (RunEventProcessor processor = new RunEventProcessor(
+                Records.CATALOG.runEvents().valueSerde().deserializer(), cleaner.store,
+                new RunFinishedCleanup(cleaner.settings, cleaner.resources, cleaner.metrics), cleaner.output,
+                cleaner.metrics, workers)) {
+            processor.act(processor.apply(List.of(record(0, finished("c1", 1)), record(1, finished("c2", 1)),
+                    record(2, finished("c3", 1)), record(3, finished("c4", 1)), record(4, finished("c1", 1))), r -> true));
 
-        process(List.of(record(0, finished("c1", 1)), record(1, finished("c2", 1)), record(2, finished("c3", 1)),
-                record(3, finished("c4", 1)), record(4, finished("c1", 1))));
-
+            assertThat(workers.getCompletedTaskCount()).as("one task per run, c1's two finishes in one").isEqualTo(4);
+        }
         runs.forEach(run -> assertThat(kindsPresent(client, "agents", "web-" + run)).as(run).isEmpty());
-        assertThat(cleaner.output.threadsByRun).containsOnlyKeys(runs);
-        assertThat(cleaner.output.threadsByRun.values()).as("one run's finishes stay on one thread, in order")
-                .allSatisfy(threads -> assertThat(threads).hasSize(1));
-        assertThat(cleaner.output.threadsByRun.values().stream().flatMap(java.util.Set::stream).distinct())
-                .as("different runs clean up at once").hasSizeGreaterThan(1);
+        assertThat(cleaner.output.cleanups).filteredOn(c -> c.runId().equals("c1"))
+                .extracting(CleanupPerformed::outcome).containsOnly(CleanupOutcome.DELETED);
     }
 
     @Test

@@ -53,7 +53,9 @@ class ResourceCleanerTest {
             assertThat(d.name()).isEqualTo("web-r1");
             assertThat(d.trigger()).isEqualTo(CleanupTrigger.RUN_FINISHED);
         });
-        assertThat(cleaner.output.cleanups).containsExactlyElementsOf(done);
+        assertThat(cleaner.output.cleanups).containsExactlyInAnyOrderElementsOf(done);
+        assertThat(cleaner.output.threads).as("each kind listed and deleted on its own pool thread")
+                .hasSize(ResourceKind.values().length).allMatch(name -> name.startsWith("vigil-cleanup-kind-"));
         assertThat(cleaner.count("vigil.cleaner.resources.deleted", "kind", "Deployment", "trigger", "run_finished"))
                 .isEqualTo(1);
     }

@@ -51,6 +51,8 @@ public final class RunState {
     /** {@link #progressHash} of the steps and message last reported, to spot a change without keeping them. */
     int reportedProgress;
     long finishedAt = NONE;
+    /** The last-heartbeat time as last written to the store (not itself stored). */
+    long writtenHeartbeatAt = NONE;
     /** The due time of this run's entry in the deadline queue, or NONE. */
     long scheduledAt = NONE;
 
@@ -192,6 +194,7 @@ public final class RunState {
         state.finishedAt = in.getLong();
         state.scheduledAt = in.getLong();
         state.reportedProgress = in.remaining() >= Integer.BYTES ? in.getInt() : 0;
+        state.writtenHeartbeatAt = state.lastHeartbeatAt;
         return state;
     }
 }

@@ -19,6 +19,8 @@ import dev.vigil.sweeper.stream.Emitted;
 import dev.vigil.sweeper.stream.SweepingProcessor;
 import dev.vigil.sweeper.time.DeadlineQueue;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -32,6 +34,14 @@ import org.slf4j.LoggerFactory;
  * run's state (it never touches the queue), and an entry that comes due for a run that heartbeat
  * since is simply moved to the new due time. Each timeout fires once per run attempt (a stop timeout
  * once per stop request).
+ *
+ * <p>A heartbeat that changes nothing but the run's last-heartbeat time is written through to the
+ * store (and so to its changelog) only once that time has moved by half the heartbeat timeout since
+ * it was last written; in between the state is kept in memory. That halves the store writes of a
+ * run heartbeating every third of its timeout, and never makes a restored sweeper time out a healthy
+ * run: after a restart the input is read again from the last commit, so the beats it may have lost
+ * all fell within half a timeout after the stored time, and the run's next beat is due less than a
+ * timeout after it (a beat more than half a timeout after the last one is always written).
  */
 public final class RunSweeper extends SweepingProcessor {
 
@@ -44,6 +54,8 @@ public final class RunSweeper extends SweepingProcessor {
     private final String heartbeatsTopic;
     private final SweeperConfig config;
     private KeyValueStore<String, byte[]> runs;
+    /** Runs whose latest heartbeats are not written yet, each at most half a timeout ahead of the store. */
+    private final Map<String, RunState> unwritten = new HashMap<>();
 
     public RunSweeper(String heartbeatsTopic, SweeperConfig config, SweeperMetrics metrics) {
         super(CLOCK, DEADLINES, config.punctuateInterval(), config.blackoutThreshold(), metrics);
@@ -55,6 +67,7 @@ public final class RunSweeper extends SweepingProcessor {
     public void init(ProcessorContext<String, Emitted> context) {
         super.init(context);
         runs = context.getStateStore(RUNS);
+        unwritten.clear(); // a (re)initialized task starts from the store as committed
     }
 
     @Override
@@ -118,7 +131,10 @@ public final class RunSweeper extends SweepingProcessor {
             case RUNNING, TERMINATING -> {
                 state.lastHeartbeatAt = at;
                 state.heartbeats++;
-                reportProgress(runId, state, heartbeat, at);
+                if (!reportProgress(runId, state, heartbeat, at)) {
+                    saveHeartbeat(runId, state);
+                    return;
+                }
             }
         }
         save(runId, state);
@@ -145,7 +161,7 @@ public final class RunSweeper extends SweepingProcessor {
      * the run. So a run whose progress does not change costs one write per liveness interval, not one
      * per heartbeat.
      */
-    private void reportProgress(String runId, RunState state, Heartbeat heartbeat, long at) {
+    private boolean reportProgress(String runId, RunState state, Heartbeat heartbeat, long at) {
         int progress = RunState.progressHash(heartbeat.steps(), heartbeat.message());
         boolean report;
         if (state.lastProgressAt == RunState.NONE) {
@@ -162,6 +178,7 @@ public final class RunSweeper extends SweepingProcessor {
                     heartbeat.message(), state.heartbeats, Instant.ofEpochMilli(at))), at);
             metrics.progressReport();
         }
+        return report;
     }
 
     private void onCreated(RunCreated created, long at) {
@@ -249,6 +266,7 @@ public final class RunSweeper extends SweepingProcessor {
             state.scheduledAt = RunState.NONE;
             if (!state.phase.armed()) {
                 if (now >= state.expiresAt(config.finishedRetention().toMillis(), config.unknownRetention().toMillis())) {
+                    unwritten.remove(due.id());
                     runs.delete(due.id());
                     continue;
                 }
@@ -320,11 +338,27 @@ public final class RunSweeper extends SweepingProcessor {
     }
 
     private RunState load(String runId) {
+        RunState pending = unwritten.get(runId);
+        if (pending != null) {
+            return pending;
+        }
         byte[] bytes = runs.get(runId);
         return bytes == null ? null : RunState.decode(bytes);
     }
 
     private void save(String runId, RunState state) {
+        unwritten.remove(runId);
         runs.put(runId, state.encode());
+        state.writtenHeartbeatAt = state.lastHeartbeatAt;
+    }
+
+    /** Writes a heartbeat's state through once it is half a timeout ahead of the stored one; else keeps it. */
+    private void saveHeartbeat(String runId, RunState state) {
+        if (state.lastHeartbeatAt - state.writtenHeartbeatAt >= state.heartbeatTimeout / 2) {
+            save(runId, state);
+        } else {
+            unwritten.put(runId, state);
+            metrics.heartbeatKept();
+        }
     }
 }
