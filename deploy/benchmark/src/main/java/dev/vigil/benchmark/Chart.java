@@ -98,8 +98,14 @@ final class Chart {
                 }
                 g.draw(path);
             }
-            g.setStroke(new BasicStroke(1f));
+        }
+        g.setStroke(new BasicStroke(1f));
+        g.setColor(new Color(255, 255, 255, 225));
+        g.fillRect(x0 + 4, y0 + 6, 330, 18 * series.size() + 8);
+        for (int i = 0; i < series.size(); i++) {
+            Distribution d = series.get(i);
             int ly = y0 + 20 + i * 18;
+            g.setColor(CURVES[i % CURVES.length]);
             g.fillRect(x0 + 10, ly - 9, 14, 10);
             g.setColor(Color.BLACK);
             g.drawString(d.name() + "  (p99 " + Distribution.ms(d.p99()) + ")", x0 + 30, ly);

@@ -110,7 +110,8 @@ final class CleanupBenchmark {
                 toDeleted.add(deletes.stream().mapToLong(Long::longValue).max().orElseThrow() - seen);
             }
         }
-        return new Results(count, seenAt.size(), finishedAt.size(), cleaned(ids),
+        return new Results(count, (int) ids.stream().filter(seenAt::containsKey).count(),
+                (int) ids.stream().filter(finishedAt::containsKey).count(), cleaned(ids),
                 Distribution.of("Vigil, full stack: overshoot", overshoot),
                 Distribution.of("timeout seen -> row terminal", toTerminal),
                 Distribution.of("timeout seen -> resources deleted", toDeleted), apiListMillis);
