@@ -57,6 +57,8 @@ class ReportTest {
         assertThat(report).contains("| baseline, reconciler every 60 s | 100 | 100 | 0 | 30.1 s / 59.4 s / 60.0 s |");
         assertThat(report).contains("| baseline (UPDATE per heartbeat) | 1,000/s | 900/s | 3.5 s | PostgreSQL 0.90 cores |");
         assertThat(report).contains("![chart](benchmark.png)");
+        assertThat(report).contains("Why the missed targets were missed").contains("- *Cleanup.*")
+                .doesNotContain("- *Overshoot.*").doesNotContain("- *Ingest vs the raw produce rate.*");
     }
 
     @Test
