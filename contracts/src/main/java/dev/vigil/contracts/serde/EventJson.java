@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.Nullable;
 import dev.vigil.contracts.event.VigilEvent;
 import java.io.IOException;
@@ -55,6 +56,7 @@ public final class EventJson {
     private static final Map<Class<?>, List<String>> REQUIRED = new ConcurrentHashMap<>();
     /** One reader per type: binding through {@code treeToValue} resolved the type on every record. */
     private static final Map<Class<?>, ObjectReader> READERS = new ConcurrentHashMap<>();
+    private static final HeartbeatReader HEARTBEATS = new HeartbeatReader(MAPPER.getFactory());
 
     private EventJson() {
     }
@@ -96,6 +98,17 @@ public final class EventJson {
      * @throws InvalidEventException with a message saying what is wrong, for anything but a valid event
      */
     public static <T extends VigilEvent> T read(byte[] data, Class<T> expected) {
+        if (expected == Heartbeat.class) {
+            Heartbeat fast = HEARTBEATS.tryRead(data);
+            if (fast != null) {
+                return expected.cast(fast);
+            }
+        }
+        return readStrictly(data, expected);
+    }
+
+    /** The strict reader: a tree, checked field by field, then bound; every failure says what is wrong. */
+    static <T extends VigilEvent> T readStrictly(byte[] data, Class<T> expected) {
         if (data == null) {
             throw new InvalidEventException("the record has no value");
         }

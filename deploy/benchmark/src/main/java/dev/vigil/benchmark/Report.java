@@ -59,6 +59,10 @@ final class Report {
                 verdict(vsCeiling >= 0.5)));
         out.append(row("detection overshoot p99 (sweeper)", Distribution.ms(overshoot.p99()), "<= 250 ms",
                 verdict(overshoot.p99() >= 0 && overshoot.p99() <= 250)));
+        Distribution stackOvershoot = endToEnd.overshoot();
+        out.append(row("detection overshoot p99 (whole stack: the sweeper in its own JVM)",
+                Distribution.ms(stackOvershoot.p99()), "<= 250 ms",
+                verdict(stackOvershoot.p99() >= 0 && stackOvershoot.p99() <= 250)));
         out.append(row("timeout -> Kubernetes resources deleted, p99", Distribution.ms(deleted.p99()), "<= 1 s",
                 verdict(deleted.p99() >= 0 && deleted.p99() <= 1000)));
         int falseTimeouts = vigil.overshoot().falseTimeouts();
@@ -135,11 +139,12 @@ final class Report {
         StringBuilder why = new StringBuilder();
         if (!ceilingMet) {
             why.append("- *Ingest vs the raw produce rate.* The ceiling is one producer appending. For each heartbeat the "
-                    + "sweeper also has the broker serve it in a fetch, parses and strictly validates its JSON, reads and "
-                    + "(every other beat) writes its RocksDB state and changelog, and commits exactly-once every 50 ms, "
-                    + "on the two cores the broker shares. A JFR profile of the stream threads: about 30 % Jackson (the "
-                    + "strict reader builds a tree, then binds it), about a quarter Kafka Streams' per-record bookkeeping, "
-                    + "the rest processing and state. Next: a single-pass heartbeat reader, a compact binary encoding.\n");
+                    + "sweeper also has the broker serve it in a fetch, reads it (one streaming pass), reads and (every "
+                    + "other beat) writes its RocksDB state and changelog, and commits exactly-once every 50 ms, on the "
+                    + "two cores the broker shares. A JFR profile of the stream threads: Kafka Streams' own per-record "
+                    + "work (task selection, metric sensors) about a quarter, fetching and producing about 15 %, reading "
+                    + "the heartbeat 18 % before its timestamp was read by hand (two thirds of it was Instant.parse), our "
+                    + "processing and state the rest.\n");
         }
         if (!baselineMet) {
             why.append("- *Ingest vs the baseline.* Both rates move with the shared machine from run to run (the "
@@ -147,8 +152,10 @@ final class Report {
                     + "costs above are what would take the ratio clear of 10x.\n");
         }
         if (!overshootMet) {
-            why.append("- *Overshoot.* The median is the design's cost (a tick every 50 ms, a commit every 50 ms); the "
-                    + "tail is the stream threads waiting for CPU on the shared cores.\n");
+            why.append("- *Overshoot (sweeper phase).* The median is the design's cost (a tick and a commit every 50 ms). "
+                    + "In this phase the sweeper shares its JVM and heap with the 2,000 simulated workers and whatever "
+                    + "the 100,000-run phase before it left for the collector; its tail is pauses and the shared "
+                    + "cores. The same sweeper in its own JVM, as deployed, is the whole-stack row.\n");
         }
         if (!cleanupMet) {
             why.append("- *Cleanup.* See the note on the Kubernetes API under *From timeout to clean*.\n");
