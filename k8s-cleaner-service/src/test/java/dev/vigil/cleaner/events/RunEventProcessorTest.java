@@ -67,20 +67,23 @@ class RunEventProcessorTest {
     }
 
     @Test
-    void eachRunOfABatchIsCleanedUpAsItsOwnConcurrentTaskWithItsFinishesInOrder() {
+    void eachRunOfABatchIsCleanedUpAsItsOwnConcurrentTaskWithItsFinishesInOrder() throws Exception {
         List<String> runs = List.of("c1", "c2", "c3", "c4");
         runs.forEach(run -> createAllKinds(client, "agents", "web-" + run, vigilLabels(run)));
         java.util.concurrent.ThreadPoolExecutor workers = (java.util.concurrent.ThreadPoolExecutor)
                 java.util.concurrent.Executors.newFixedThreadPool(4);
-        try (RunEventProcessor processor = new RunEventProcessor(
-                Records.CATALOG.runEvents().valueSerde().deserializer(), cleaner.store,
-                new RunFinishedCleanup(cleaner.settings, cleaner.resources, cleaner.metrics), cleaner.output,
-                cleaner.metrics, workers)) {
+        RunEventProcessor processor = new RunEventProcessor(Records.CATALOG.runEvents().valueSerde().deserializer(),
+                cleaner.store, new RunFinishedCleanup(cleaner.settings, cleaner.resources, cleaner.metrics),
+                cleaner.output, cleaner.metrics, workers);
+        try {
             processor.act(processor.apply(List.of(record(0, finished("c1", 1)), record(1, finished("c2", 1)),
                     record(2, finished("c3", 1)), record(3, finished("c4", 1)), record(4, finished("c1", 1))), r -> true));
-
-            assertThat(workers.getCompletedTaskCount()).as("one task per run, c1's two finishes in one").isEqualTo(4);
+        } finally {
+            processor.close();
         }
+        // Counted once the pool has terminated: a task's count is settled only after its future completes.
+        assertThat(workers.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(workers.getCompletedTaskCount()).as("one task per run, c1's two finishes in one").isEqualTo(4);
         runs.forEach(run -> assertThat(kindsPresent(client, "agents", "web-" + run)).as(run).isEmpty());
         assertThat(cleaner.output.cleanups).filteredOn(c -> c.runId().equals("c1"))
                 .extracting(CleanupPerformed::outcome).containsOnly(CleanupOutcome.DELETED);
