@@ -6,7 +6,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.VigilEvent;
 import java.io.IOException;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 
 /**
@@ -181,9 +183,13 @@ final class HeartbeatReader {
                     }
                 }
             }
-            if (plain && day <= java.time.YearMonth.of(year, month).lengthOfMonth()) {
-                long days = java.time.LocalDate.of(year, month, day).toEpochDay();
-                return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+            if (plain) {
+                try {
+                    long days = LocalDate.of(year, month, day).toEpochDay();
+                    return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+                } catch (DateTimeException noSuchDay) {
+                    // February 30th and the like: Instant.parse below gives the same verdict
+                }
             }
         }
         try {

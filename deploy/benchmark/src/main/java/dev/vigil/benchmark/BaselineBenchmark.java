@@ -125,36 +125,11 @@ final class BaselineBenchmark {
         double offered = runs / (interval.toNanos() / 1e9);
         Bench.log("baseline live: %,d runs heartbeating every %s (%,.0f/s offered) for %s", runs, interval, offered,
                 profile.window());
-        AtomicLong done = new AtomicLong();
-        AtomicLong behindNanos = new AtomicLong();
         long start = System.nanoTime() + 200_000_000L;
-        long end = start + profile.window().toNanos();
         ProcessCpu.Window window = new ProcessCpu.Window(cpu);
-        int connections = profile.connections();
-        runOnConnections(connections, (c, thread) -> {
-            int mine = share(runs, connections, thread);
-            long gap = interval.toNanos() / mine;
-            try (PreparedStatement update = c.prepareStatement(HEARTBEAT)) {
-                for (long k = 0; ; k++) {
-                    for (int j = 0; j < mine; j++) {
-                        long due = start + k * interval.toNanos() + j * gap + thread * gap / connections;
-                        long now = System.nanoTime();
-                        if (now >= end || due >= end) {
-                            behindNanos.accumulateAndGet(Math.max(0, now - due), Math::max);
-                            return;
-                        }
-                        if (due > now) {
-                            LockSupport.parkNanos(due - now);
-                        }
-                        update.setString(1, runId("run-", j * connections + thread));
-                        update.executeUpdate();
-                        done.incrementAndGet();
-                    }
-                }
-            }
-        });
+        Sent sent = heartbeatOnSchedule("run-", runs, interval, start, start + profile.window().toNanos(), null);
         double seconds = profile.window().toNanos() / 1e9;
-        return new Live(runs, interval, offered, done.get() / seconds, behindNanos.get() / 1e9, window.cores());
+        return new Live(runs, interval, offered, sent.heartbeats() / seconds, sent.behindNanos() / 1e9, window.cores());
     }
 
     /** The overshoot workload of the Vigil phase, on the database, with the reconciler every {@code interval}. */
@@ -182,33 +157,9 @@ final class BaselineBenchmark {
                 live, beat.toMillis(), dying, spread, interval);
         ConcurrentHashMap<String, Long> timedOut = new ConcurrentHashMap<>();
         ProcessCpu.Window window = new ProcessCpu.Window(cpu);
-        int connections = profile.connections();
         Thread reconciler = new Thread(() -> reconcile(interval, end, timedOut), "reconciler");
         reconciler.start();
-        runOnConnections(connections, (c, thread) -> {
-            int mine = share(live, connections, thread);
-            long gap = beat.toNanos() / mine;
-            try (PreparedStatement update = c.prepareStatement(HEARTBEAT)) {
-                for (long k = 0; ; k++) {
-                    for (int j = 0; j < mine; j++) {
-                        int run = j * connections + thread;
-                        long due = start + k * beat.toNanos() + j * gap + thread * gap / connections;
-                        if (due >= end) {
-                            return;
-                        }
-                        if (due >= deathAt[run]) {
-                            continue;
-                        }
-                        long now = System.nanoTime();
-                        if (due > now) {
-                            LockSupport.parkNanos(due - now);
-                        }
-                        update.setString(1, runId(prefix, run));
-                        update.executeUpdate();
-                    }
-                }
-            }
-        });
+        heartbeatOnSchedule(prefix, live, beat, start, end, deathAt);
         reconciler.join();
         double cores = window.cores();
         try (Connection c = connect(); Statement s = c.createStatement()) { // out of the next phase's way
@@ -225,6 +176,49 @@ final class BaselineBenchmark {
         }
         return new Detection(interval, dying, latencies.size(), falseTimeouts,
                 Distribution.of("baseline, reconciler every " + Bench.duration(interval), latencies), cores);
+    }
+
+    /** What a schedule sent, and how far behind it the slowest connection was when it ended. */
+    private record Sent(long heartbeats, long behindNanos) {
+    }
+
+    /**
+     * Heartbeats runs {@code prefix}0 .. {@code runs - 1} every {@code interval} from {@code start} until
+     * {@code end}, spread evenly over the connection pool; a run falls silent at its {@code deathAt}
+     * (null: none does). A connection that falls behind stays behind, as an overloaded pool would.
+     */
+    private Sent heartbeatOnSchedule(String prefix, int runs, Duration interval, long start, long end, long[] deathAt)
+            throws Exception {
+        AtomicLong sent = new AtomicLong();
+        AtomicLong behindNanos = new AtomicLong();
+        int connections = profile.connections();
+        runOnConnections(connections, (c, thread) -> {
+            int mine = share(runs, connections, thread);
+            long gap = interval.toNanos() / mine;
+            try (PreparedStatement update = c.prepareStatement(HEARTBEAT)) {
+                for (long k = 0; ; k++) {
+                    for (int j = 0; j < mine; j++) {
+                        int run = j * connections + thread;
+                        long due = start + k * interval.toNanos() + j * gap + thread * gap / connections;
+                        long now = System.nanoTime();
+                        if (now >= end || due >= end) {
+                            behindNanos.accumulateAndGet(Math.max(0, now - due), Math::max);
+                            return;
+                        }
+                        if (deathAt != null && due >= deathAt[run]) {
+                            continue;
+                        }
+                        if (due > now) {
+                            LockSupport.parkNanos(due - now);
+                        }
+                        update.setString(1, runId(prefix, run));
+                        update.executeUpdate();
+                        sent.incrementAndGet();
+                    }
+                }
+            }
+        });
+        return new Sent(sent.get(), behindNanos.get());
     }
 
     private void reconcile(Duration interval, long end, ConcurrentHashMap<String, Long> timedOut) {

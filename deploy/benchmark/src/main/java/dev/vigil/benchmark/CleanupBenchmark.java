@@ -10,15 +10,12 @@ import dev.vigil.contracts.heartbeat.RunHeartbeat;
 import dev.vigil.contracts.topic.Topic;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.local.LocalStack;
+import dev.vigil.local.RunApi;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +25,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -52,15 +47,12 @@ final class CleanupBenchmark {
     private static final String NAMESPACE = "agents";
     private static final int RESOURCES_PER_RUN = 3;
     private static final int WARM_UP_RUNS = 10;
-    private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
-    private static final Pattern STATUS = Pattern.compile("\"status\"\\s*:\\s*\"([A-Z_]+)\"");
     /** Held so the setting sticks: the mock API server logs every request at INFO through JUL. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     private volatile boolean watching = true;
-    private final HttpClient http = HttpClient.newHttpClient();
     private final LocalStack stack;
-    private final String token;
+    private final RunApi api;
     private final Map<String, Long> seenAt = new ConcurrentHashMap<>();
     private final Map<String, Long> dueAt = new ConcurrentHashMap<>();
     private final Map<String, Long> finishedAt = new ConcurrentHashMap<>();
@@ -69,7 +61,7 @@ final class CleanupBenchmark {
 
     private CleanupBenchmark(LocalStack stack) {
         this.stack = stack;
-        this.token = stack.token("benchmark", "bench");
+        this.api = new RunApi(stack.runServiceUrl(), stack.token("benchmark", "bench"));
     }
 
     static Results measure(Profile profile, Path work, Path repo) throws Exception {
@@ -135,7 +127,7 @@ final class CleanupBenchmark {
             throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            String id = create(prefix + i, timeout);
+            String id = api.create(prefix + i, "{\"heartbeat\":\"" + timeout + "\",\"start\":\"PT2M\"}");
             ids.add(id);
             resources(kubernetes, id);
         }
@@ -212,25 +204,10 @@ final class CleanupBenchmark {
         }
     }
 
-    private String create(String key, Duration heartbeatTimeout) throws Exception {
-        String body = "{\"key\":\"" + key + "\",\"timeouts\":{\"heartbeat\":\"" + heartbeatTimeout + "\",\"start\":\"PT2M\"},"
-                + "\"cleanup\":{\"namespace\":\"" + NAMESPACE + "\"}}";
-        HttpResponse<String> response = call("POST", "/api/v1/runs", body);
-        Matcher id = ID.matcher(response.body());
-        if (response.statusCode() != 201 || !id.find()) {
-            throw new IllegalStateException("create failed: " + response.statusCode() + " " + response.body());
-        }
-        return id.group(1);
-    }
-
     private void awaitAllRunning(List<String> ids) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         for (String id : ids) {
-            while (true) {
-                Matcher status = STATUS.matcher(call("GET", "/api/v1/runs/" + id, null).body());
-                if (status.find() && status.group(1).equals("RUNNING")) {
-                    break;
-                }
+            while (!api.get(id).path("status").asText().equals("RUNNING")) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("run " + id + " never became RUNNING");
                 }
@@ -250,12 +227,5 @@ final class CleanupBenchmark {
                 new ServiceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata().build(),
                 new PodBuilder().withNewMetadata().withName(name + "-0").withLabels(labels).endMetadata().build());
         objects.forEach(o -> kubernetes.resource(o).inNamespace(NAMESPACE).create());
-    }
-
-    private HttpResponse<String> call(String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(stack.runServiceUrl() + path))
-                        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-                        .header("Content-Type", "application/json").header("Authorization", "Bearer " + token).build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

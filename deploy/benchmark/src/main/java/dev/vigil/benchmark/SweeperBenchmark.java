@@ -24,7 +24,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -299,9 +298,6 @@ final class SweeperBenchmark {
         settings.setApplicationId("bench-sweeper");
         settings.setStateDir(stateDir.toString());
         settings.setStreamThreads(threads);
-        if (System.getProperty("bench.commitMs") != null) {
-            settings.setCommitInterval(Duration.ofMillis(Long.getLong("bench.commitMs")));
-        }
         settings.setReplicationFactor((short) 1);
         KafkaSettings kafka = new KafkaSettings();
         kafka.setBootstrapServers(broker.bootstrapServers());

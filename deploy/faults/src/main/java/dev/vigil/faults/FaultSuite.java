@@ -15,6 +15,7 @@ import dev.vigil.contracts.serde.EventJson;
 import dev.vigil.infra.JavaProcess;
 import dev.vigil.infra.KafkaRecords;
 import dev.vigil.local.LocalStack;
+import dev.vigil.local.RunApi;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -110,7 +111,7 @@ public final class FaultSuite {
 
     private final Profile profile;
     private final LocalStack stack;
-    private final Api api;
+    private final RunApi api;
     private final HeartbeatClient workers;
     private final KubernetesClient kubernetes;
     private final Random random;
@@ -128,7 +129,7 @@ public final class FaultSuite {
     public FaultSuite(Profile profile, LocalStack stack) {
         this.profile = profile;
         this.stack = stack;
-        this.api = new Api(stack.runServiceUrl(), stack.token("faults", "faults"));
+        this.api = new RunApi(stack.runServiceUrl(), stack.token("faults", "faults"));
         this.workers = HeartbeatClient.builder(stack.kafkaBootstrap()).build();
         this.kubernetes = stack.kubernetes().client();
         this.random = new Random(profile.seed());

@@ -31,12 +31,12 @@ public final class LocalStack implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
     static final String JWT_SECRET = "vigil-local-dev-secret-0123456789abcdef";
-    /** The services' JVM flags: quick to start (C1 only), small; for measuring, see {@link Options#production()}. */
-    static final List<String> SERVICE_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
-    /** As the container images run them: the full JIT. */
+    /** The services' JVM flags as the container images run them: the full JIT. For measuring. */
     static final List<String> PRODUCTION_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC",
             "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
+    /** The same, quick to start (C1 only): the default; see {@link Options#production()}. */
+    static final List<String> SERVICE_JVM = java.util.stream.Stream.concat(PRODUCTION_JVM.stream(),
+            java.util.stream.Stream.of("-XX:TieredStopAtLevel=1")).toList();
 
     /**
      * Where and how to run.

@@ -1,6 +1,5 @@
 package dev.vigil.run.store;
 
-import dev.vigil.contracts.event.RunStatus;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;

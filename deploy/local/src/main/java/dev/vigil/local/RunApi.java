@@ -1,4 +1,4 @@
-package dev.vigil.faults;
+package dev.vigil.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,10 +10,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * The run API as a worker or app backend uses it while run-service may be dead: every call is retried
- * until run-service answers (connection refused, 5xx), the way a real client library would.
+ * The run API as a worker or app backend uses it, for harnesses driving the local stack (the fault
+ * suite, the benchmark): run-service may be dead, so every call is retried until it answers
+ * (connection refused, 5xx), the way a real client library would. Runs' resources go in
+ * {@code agents}, the local stack's namespace.
  */
-final class Api {
+public final class RunApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration GIVE_UP = Duration.ofMinutes(3);
@@ -22,13 +24,13 @@ final class Api {
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    Api(String base, String token) {
+    public RunApi(String base, String token) {
         this.base = base;
         this.token = token;
     }
 
     /** Creates a run; a create whose answer was lost comes back as 409 naming the run it made. */
-    String create(String key, String timeouts) {
+    public String create(String key, String timeouts) {
         Response r = call("POST", "/api/v1/runs", "{\"key\":\"" + key + "\",\"timeouts\":" + timeouts
                 + ",\"cleanup\":{\"namespace\":\"agents\"}}");
         if (r.status == 201) {
@@ -41,21 +43,21 @@ final class Api {
         throw new IllegalStateException("create " + key + " answered " + r.status + " " + detail);
     }
 
-    int finish(String id, String outcome, int attempt) {
+    public int finish(String id, String outcome, int attempt) {
         return call("POST", "/api/v1/runs/" + id + "/finish", "{\"outcome\":\"" + outcome + "\",\"attempt\":" + attempt + "}")
                 .status;
     }
 
-    int stop(String id) {
+    public int stop(String id) {
         return call("POST", "/api/v1/runs/" + id + "/stop", null).status;
     }
 
     /** Retries the run; 409 "still PENDING" after a lost answer means it already happened. */
-    int retry(String id) {
+    public int retry(String id) {
         return call("POST", "/api/v1/runs/" + id + "/retry", null).status;
     }
 
-    JsonNode get(String id) {
+    public JsonNode get(String id) {
         return call("GET", "/api/v1/runs/" + id, null).json;
     }
 
