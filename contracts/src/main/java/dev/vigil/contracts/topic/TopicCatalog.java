@@ -40,6 +40,7 @@ public final class TopicCatalog {
     private final Topic<String, RunTimedOut> timeouts;
     private final Topic<String, RunCommand> commands;
     private final Topic<String, CleanupPerformed> cleanups;
+    private final Topic<String, byte[]> cleanerRunState;
     private final Topic<byte[], byte[]> deadLetters;
 
     public TopicCatalog(String prefix) {
@@ -62,6 +63,8 @@ public final class TopicCatalog {
                 configs(null, Duration.ofDays(1)), key, JsonSerde.of(RunCommand.class));
         cleanups = new Topic<>(prefix + "cleanups", 6,
                 configs(null, Duration.ofDays(30)), key, JsonSerde.of(CleanupPerformed.class));
+        cleanerRunState = new Topic<>(prefix + "cleaner-run-state", 6,
+                Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000"), key, Serdes.ByteArray());
         deadLetters = new Topic<>(prefix + "dead-letters", 3,
                 configs(null, Duration.ofDays(30)), Serdes.ByteArray(), Serdes.ByteArray());
     }
@@ -110,6 +113,17 @@ public final class TopicCatalog {
         return cleanups;
     }
 
+    /**
+     * The cleaner's own changelog of what it knows about each run (newest attempt, live or terminal,
+     * workspace, cleanup target), keyed by run id, compacted: the latest state of every run it has not
+     * forgotten stays, however old, so a restarted cleaner knows a run that is still live after
+     * {@code run-events} retention dropped its {@code RunCreated}. Values are JSON written and read
+     * only by k8s-cleaner-service; a tombstone means the cleaner forgot the run.
+     */
+    public Topic<String, byte[]> cleanerRunState() {
+        return cleanerRunState;
+    }
+
     /** Records any consumer rejected, byte for byte, with the reason in headers. */
     public Topic<byte[], byte[]> deadLetters() {
         return deadLetters;
@@ -117,7 +131,8 @@ public final class TopicCatalog {
 
     /** Every topic, in the order above. */
     public List<Topic<?, ?>> all() {
-        return List.of(heartbeats, agentHeartbeats, runEvents, runActivity, timeouts, commands, cleanups, deadLetters);
+        return List.of(heartbeats, agentHeartbeats, runEvents, runActivity, timeouts, commands, cleanups, cleanerRunState,
+                deadLetters);
     }
 
     private static Map<String, String> configs(String timestampType, Duration retention) {

@@ -12,7 +12,7 @@ class TopicCatalogTest {
     void namesEveryTopicUnderThePrefix() {
         assertThat(TopicCatalog.withDefaultPrefix().all()).extracting(Topic::name).containsExactly(
                 "vigil.heartbeats", "vigil.agent-heartbeats", "vigil.run-events", "vigil.run-activity",
-                "vigil.timeouts", "vigil.commands", "vigil.cleanups", "vigil.dead-letters");
+                "vigil.timeouts", "vigil.commands", "vigil.cleanups", "vigil.cleaner-run-state", "vigil.dead-letters");
         assertThat(new TopicCatalog("staging.vigil.").heartbeats().name()).isEqualTo("staging.vigil.heartbeats");
     }
 
@@ -29,6 +29,12 @@ class TopicCatalogTest {
         TopicCatalog catalog = TopicCatalog.withDefaultPrefix();
         assertThat(catalog.heartbeats().partitions()).isEqualTo(catalog.runEvents().partitions())
                 .isEqualTo(catalog.timeouts().partitions()).isEqualTo(TopicCatalog.RUN_PARTITIONS);
+    }
+
+    @Test
+    void theCleanersRunStateIsCompactedSoALiveRunIsNeverAgedOut() {
+        Topic<?, ?> state = TopicCatalog.withDefaultPrefix().cleanerRunState();
+        assertThat(state.configs()).containsEntry("cleanup.policy", "compact").doesNotContainKey("retention.ms");
     }
 
     @Test
