@@ -2,6 +2,7 @@ package dev.vigil.run;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.CleanupTarget;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunCreated;
@@ -67,10 +68,10 @@ public class RunService {
 
     /** Creates a PENDING run; 409 naming the active run if the key has one (also when two creates race). */
     public RunRow create(String workspace, String actor, RunViews.CreateRun request) {
-        Validated valid = validate(request);
+        Validated valid = validate(workspace, request);
         UUID id = UUID.randomUUID();
         Instant now = now();
-        CleanupTarget cleanup = valid.cleanup(id, settings.getRunLabelKey());
+        CleanupTarget cleanup = valid.cleanup(id, workspace, settings.getRunLabelKey());
         RunRow row = new RunRow(id, workspace, request.key(), request.kind(), request.agentId(), 1, RunStatus.PENDING,
                 null, null, valid.timeouts.heartbeat().toMillis(), valid.timeouts.start().toMillis(),
                 valid.timeouts.stop().toMillis(), valid.timeouts.maxDuration().toMillis(),
@@ -319,18 +320,24 @@ public class RunService {
 
     /** The request, checked, with defaults filled in. */
     private record Validated(RunTimeouts timeouts, RunViews.Cleanup cleanup) {
-        CleanupTarget cleanup(UUID id, String labelKey) {
+        /**
+         * The run's cleanup target: its own label, managed-by and its workspace label, plus the caller's
+         * labels, which can only narrow it ({@link Labels#selector}); a reserved key is refused.
+         */
+        CleanupTarget cleanup(UUID id, String workspace, String labelKey) {
             if (cleanup == null) {
                 return null;
             }
-            Map<String, String> labels = cleanup.labels() == null || cleanup.labels().isEmpty()
-                    ? Map.of(labelKey, id.toString())
-                    : cleanup.labels();
-            return new CleanupTarget(cleanup.namespace(), labels);
+            try {
+                return new CleanupTarget(cleanup.namespace(),
+                        Labels.selector(labelKey, id.toString(), workspace, cleanup.labels()));
+            } catch (IllegalArgumentException reserved) {
+                throw new InvalidEventException(reserved.getMessage());
+            }
         }
     }
 
-    private Validated validate(RunViews.CreateRun request) {
+    private Validated validate(String workspace, RunViews.CreateRun request) {
         if (request.key() == null || request.key().isBlank() || request.key().length() > MAX_KEY_LENGTH) {
             throw ApiError.badRequest("key is required: 1-" + MAX_KEY_LENGTH + " characters naming the one-active-run slot");
         }
@@ -348,7 +355,7 @@ public class RunService {
                 dev.vigil.contracts.event.Check.id(request.agentId(), "agentId");
             }
             Validated valid = new Validated(timeouts, request.cleanup());
-            valid.cleanup(UUID.randomUUID(), settings.getRunLabelKey());
+            valid.cleanup(UUID.randomUUID(), workspace, settings.getRunLabelKey());
             return valid;
         } catch (InvalidEventException e) {
             throw ApiError.badRequest(e.getMessage());

@@ -72,12 +72,14 @@ class RunApiIT {
         assertThat(run.get("attempt").asInt()).isEqualTo(1);
         assertThat(run.at("/timeouts/heartbeat").asText()).isEqualTo("PT20S");
         assertThat(run.at("/timeouts/stop").asText()).as("defaults fill the rest").isEqualTo("PT45S");
-        assertThat(run.at("/cleanup/labels/session").asText()).isEqualTo(id);
+        assertThat(JSON.convertValue(run.at("/cleanup/labels"), Map.class)).isEqualTo(Map.of(
+                "session", id, "app.kubernetes.io/managed-by", "vigil", "vigil.dev/workspace", "acme"));
 
         RunCreated event = (RunCreated) runEvents(id, 1).get(0);
         assertThat(event.workspace()).isEqualTo("acme");
         assertThat(event.timeouts().heartbeat()).isEqualTo(Duration.ofSeconds(20));
-        assertThat(event.cleanup().labels()).containsEntry("session", id);
+        assertThat(event.cleanup().labels()).isEqualTo(Map.of(
+                "session", id, "app.kubernetes.io/managed-by", "vigil", "vigil.dev/workspace", "acme"));
 
         assertThat(JSON.readTree(get("/api/v1/runs/" + id, acme).body()).get("key").asText()).isEqualTo("chat-1");
     }
@@ -134,6 +136,47 @@ class RunApiIT {
         assertThat(get("/health", null).statusCode()).isEqualTo(200);
         assertThat(get("/prometheus", null).body()).contains("vigil_runs", "vigil_outbox_pending");
         assertThat(get("/swagger/vigil-run-service-1.yml", null).body()).contains("/api/v1/runs/{id}/finish");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "no labels        | ",
+        "empty map        | {}",
+        "only user labels | {\"slot\":\"a\",\"team\":\"search\"}",
+    })
+    void aRunsCleanupSelectorAlwaysHoldsItsOwnLabelManagedByAndItsWorkspaceAndUserLabelsOnlyNarrowIt(
+            String name, String labels) throws Exception {
+        HttpResponse<String> created = post("/api/v1/runs", globex, "{\"key\":\"narrow-" + UUID.randomUUID()
+                + "\",\"cleanup\":{\"namespace\":\"agents\"" + (labels == null ? "" : ",\"labels\":" + labels) + "}}");
+        assertThat(created.statusCode()).isEqualTo(201);
+        JsonNode run = JSON.readTree(created.body());
+        String id = run.get("id").asText();
+        Map<String, String> expected = new java.util.HashMap<>(
+                Map.of("session", id, "app.kubernetes.io/managed-by", "vigil", "vigil.dev/workspace", "globex"));
+        if (labels != null) {
+            expected.putAll(JSON.readValue(labels, new com.fasterxml.jackson.core.type.TypeReference<Map<String, String>>() { }));
+        }
+        assertThat(JSON.convertValue(run.at("/cleanup/labels"), Map.class)).isEqualTo(expected);
+        assertThat(((RunCreated) runEvents(id, 1).get(0)).cleanup().labels()).isEqualTo(expected);
+        HttpResponse<String> finished = post("/api/v1/runs/" + id + "/finish", globex, "{\"outcome\":\"SUCCEEDED\"}");
+        assertThat(JSON.convertValue(JSON.readTree(finished.body()).at("/cleanup/labels"), Map.class)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "the run label (another run's id) | session                      | 6f1c0000-0000-4000-8000-000000000000",
+        "managed-by                       | app.kubernetes.io/managed-by | vigil",
+        "another workspace                | vigil.dev/workspace          | acme",
+        "the attempt                      | vigil.dev/attempt            | 1",
+        "anything under vigil.dev/        | vigil.dev/anything           | x",
+    })
+    void reservedLabelKeysAreRefusedInACleanupTarget(String name, String key, String value) throws Exception {
+        HttpResponse<String> response = post("/api/v1/runs", globex, "{\"key\":\"reserved-" + UUID.randomUUID()
+                + "\",\"cleanup\":{\"namespace\":\"agents\",\"labels\":{\"slot\":\"a\",\"" + key + "\":\"" + value + "\"}}}");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).get("detail").asText()).contains("reserved label '" + key + "'");
+        assertThat(JSON.readTree(get("/api/v1/runs?limit=500", globex).body()).get("items").toString())
+                .as("nothing created").doesNotContain("reserved-");
     }
 
     @ParameterizedTest(name = "{0}")

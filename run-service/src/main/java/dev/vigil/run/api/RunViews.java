@@ -38,8 +38,10 @@ public final class RunViews {
     }
 
     /**
-     * Where the run's Kubernetes resources are. {@code labels} defaults to {@code session=<run id>}
-     * (the label key is configurable).
+     * Where the run's Kubernetes resources are. The selector always holds {@code session=<run id>} (the
+     * key is configurable), {@code app.kubernetes.io/managed-by=vigil} and {@code
+     * vigil.dev/workspace=<workspace>}; {@code labels} can only add to it, and naming one of those keys
+     * or any {@code vigil.dev/*} key is a 400.
      */
     @Serdeable
     public record Cleanup(String namespace, @Nullable Map<String, String> labels) {
