@@ -9,6 +9,7 @@ import dev.vigil.cleaner.kubernetes.ResourceCleaner;
 import dev.vigil.cleaner.metrics.CleanerMetrics;
 import dev.vigil.cleaner.output.CleanerOutput;
 import dev.vigil.cleaner.output.KafkaCleanerOutput;
+import dev.vigil.cleaner.runstate.KafkaRunStateChangelog;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import dev.vigil.cleaner.settings.CleanerSettings;
 import dev.vigil.cleaner.settings.RetryPolicy;
@@ -33,13 +34,14 @@ public class CleanerFactory {
                              @Property(name = "vigil.cleaner.run-label-key") String runLabelKey,
                              @Property(name = "vigil.cleaner.managed-by-label-key") String managedByKey,
                              @Property(name = "vigil.cleaner.managed-by-label-value") String managedByValue,
-                             @Property(name = "vigil.cleaner.gc.grace") Duration gcGrace,
+                             @Property(name = "vigil.cleaner.gc.orphan-age") Duration orphanAge,
+                             @Property(name = "vigil.cleaner.max-run-duration") Duration maxRunDuration,
                              @Property(name = "vigil.cleaner.retry.attempts") int attempts,
                              @Property(name = "vigil.cleaner.retry.initial-backoff") Duration initialBackoff,
                              @Property(name = "vigil.cleaner.retry.max-backoff") Duration maxBackoff,
                              @Property(name = "vigil.cleaner.state.max-runs") int maxRuns) {
-        return CleanerSettings.of(namespaces, kinds, runLabelKey, managedByKey, managedByValue, gcGrace,
-                new RetryPolicy(attempts, initialBackoff, maxBackoff), maxRuns);
+        return CleanerSettings.of(namespaces, kinds, runLabelKey, managedByKey, managedByValue, orphanAge,
+                maxRunDuration, new RetryPolicy(attempts, initialBackoff, maxBackoff), maxRuns);
     }
 
     @Singleton
@@ -53,8 +55,8 @@ public class CleanerFactory {
     }
 
     @Singleton
-    RunStateStore runStateStore(CleanerSettings settings, CleanerMetrics metrics) {
-        RunStateStore store = new RunStateStore(settings.maxTrackedRuns());
+    RunStateStore runStateStore(CleanerSettings settings, CleanerMetrics metrics, KafkaRunStateChangelog changelog) {
+        RunStateStore store = new RunStateStore(settings.maxTrackedRuns(), changelog);
         metrics.trackRuns(store::liveCount, store::terminalCount);
         return store;
     }
@@ -77,8 +79,8 @@ public class CleanerFactory {
     @Singleton
     @Bean(preDestroy = "close")
     ResourceCleaner resourceCleaner(KubernetesClient client, CleanerSettings settings, KubernetesRetry retry,
-                                    CleanupAudit audit, CleanerMetrics metrics) {
-        return new ResourceCleaner(client, settings, retry, audit, metrics);
+                                    CleanupAudit audit, CleanerMetrics metrics, RunStateStore store) {
+        return new ResourceCleaner(client, settings, retry, audit, metrics, store::isLive);
     }
 
     @Singleton

@@ -84,7 +84,8 @@ class ApplicationTest {
             assertThat(settings.kinds()).containsExactly(ResourceKind.values());
             assertThat(settings.runLabelKey()).isEqualTo("session");
             assertThat(settings.managedByLabel()).isEqualTo(Map.of("app.kubernetes.io/managed-by", "vigil"));
-            assertThat(settings.gcGrace()).isEqualTo(Duration.ofMinutes(10));
+            assertThat(settings.orphanAge()).isEqualTo(Duration.ofDays(31));
+            assertThat(settings.maxRunDuration()).isEqualTo(Duration.ofDays(30));
             assertThat(settings.retry().attempts()).isEqualTo(5);
             assertThat(settings.retry().initialBackoff()).isEqualTo(Duration.ofMillis(200));
             assertThat(settings.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(5));
@@ -102,7 +103,8 @@ class ApplicationTest {
                 "vigil.cleaner.namespaces", "agents,tenant-b",
                 "vigil.cleaner.kinds", "deployments,Service",
                 "vigil.cleaner.run-label-key", "vigil.dev/run",
-                "vigil.cleaner.gc.grace", "30s",
+                "vigil.cleaner.gc.orphan-age", "2h",
+                "vigil.cleaner.max-run-duration", "1h",
                 "vigil.cleaner.retry.attempts", 2,
                 "vigil.kafka.bootstrap-servers", "kafka-1:9093,kafka-2:9093",
                 "vigil.kafka.client.security.protocol", "SSL"));
@@ -112,7 +114,7 @@ class ApplicationTest {
             assertThat(settings.namespaces()).containsExactlyInAnyOrder("agents", "tenant-b");
             assertThat(settings.kinds()).containsExactly(ResourceKind.DEPLOYMENT, ResourceKind.SERVICE);
             assertThat(settings.runLabelKey()).isEqualTo("vigil.dev/run");
-            assertThat(settings.gcGrace()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(settings.orphanAge()).isEqualTo(Duration.ofHours(2));
             assertThat(settings.retry().attempts()).isEqualTo(2);
             assertThat(context.getBean(KafkaConnection.class).config()).isEqualTo(Map.of(
                     "bootstrap.servers", "kafka-1:9093,kafka-2:9093", "security.protocol", "SSL"));

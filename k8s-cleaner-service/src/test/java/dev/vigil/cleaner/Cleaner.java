@@ -30,7 +30,7 @@ public final class Cleaner {
         this.settings = settings;
         store = new RunStateStore(settings.maxTrackedRuns());
         retry = new KubernetesRetry(settings.retry());
-        resources = new ResourceCleaner(client, settings, retry, new CleanupAudit(output, metrics), metrics);
+        resources = new ResourceCleaner(client, settings, retry, new CleanupAudit(output, metrics), metrics, store::isLive);
         processor = new RunEventProcessor(new TopicCatalog("test.").runEvents().valueSerde().deserializer(), store,
                 new RunFinishedCleanup(settings, resources, metrics), output, metrics, 4);
         gc = new GarbageCollector(client, settings, store, resources, retry, metrics);

@@ -1,5 +1,6 @@
 package dev.vigil.cleaner;
 
+import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.CleanupTarget;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunCreated;
@@ -54,9 +55,9 @@ public final class Events {
                 Reason.ERROR, "boom", null, at, VigilEvent.VERSION);
     }
 
-    /** The seeds' convention: {@code session=<run id>} in {@code namespace}. */
+    /** The run's own target as run-service builds it: {@code session=<run id>}, managed-by, workspace. */
     public static CleanupTarget target(String namespace, String runId) {
-        return CleanupTarget.of(namespace, "session", runId);
+        return new CleanupTarget(namespace, Labels.ofRun("session", runId, "ws-1"));
     }
 
     private static RunTimeouts timeouts() {

@@ -8,6 +8,10 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -22,9 +26,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * fabric8's CRUD mock API server with failures on demand: the next calls to a path answer the given
  * HTTP codes, then the CRUD behaviour resumes. It can also ignore label selectors, as a server
- * would that did not understand them, and it records every request.
+ * would that did not understand them, and it records every request. Unlike the plain CRUD mock, it
+ * enforces a DELETE's preconditions (UID, resourceVersion) with a 409, as a real API server does.
  */
 public final class FaultInjectingDispatcher extends Dispatcher {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
     private final Map<String, Deque<Integer>> faults = new ConcurrentHashMap<>();
@@ -84,10 +91,44 @@ public final class FaultInjectingDispatcher extends Dispatcher {
                         + "\"status\":\"Failure\",\"message\":\"injected failure " + code + "\",\"code\":" + code + "}");
             }
         }
+        if ("DELETE".equals(request.getMethod())) {
+            MockResponse conflict = failedPrecondition(request, bare);
+            if (conflict != null) {
+                return conflict;
+            }
+        }
         if (ignoreLabelSelectors && query >= 0 && path.contains("labelSelector=")) {
             request = new RecordedRequest(request.getHttpVersion(), request.method(), bare, request.getHeaders(),
                     request.getBody());
         }
         return crud.dispatch(request);
+    }
+
+    private MockResponse failedPrecondition(RecordedRequest request, String path) {
+        try {
+            String body = request.getBody() == null ? "" : request.getUtf8Body();
+            JsonNode preconditions = body.isBlank() ? null : JSON.readTree(body).get("preconditions");
+            if (preconditions == null) {
+                return null;
+            }
+            MockResponse current = crud.dispatch(new RecordedRequest(request.getHttpVersion(), HttpMethod.GET, path,
+                    request.getHeaders(), new Buffer()));
+            if (current.code() != 200) {
+                return null;
+            }
+            JsonNode metadata = JSON.readTree(current.getBody().readUtf8()).path("metadata");
+            for (String field : new String[] {"uid", "resourceVersion"}) {
+                JsonNode wanted = preconditions.get(field);
+                if (wanted != null && !wanted.isNull() && !wanted.asText().equals(metadata.path(field).asText())) {
+                    return new MockResponse().setResponseCode(409).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                            + "\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409,\"message\":\"Precondition "
+                            + "failed: " + field + " in precondition: " + wanted.asText() + ", " + field + " in object meta: "
+                            + metadata.path(field).asText() + "\"}");
+                }
+            }
+            return null;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

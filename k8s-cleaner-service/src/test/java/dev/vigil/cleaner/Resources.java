@@ -23,13 +23,30 @@ public final class Resources {
 
     public static final String SESSION = "session";
     public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String WORKSPACE = "vigil.dev/workspace";
+    /** The workspace of {@link dev.vigil.cleaner.Events}' runs. */
+    public static final String WS = "ws-1";
 
     private Resources() {
     }
 
-    /** Both labels the cleaner requires: {@code session=<runId>} and {@code app.kubernetes.io/managed-by=vigil}. */
+    /** The labels the cleaner requires: {@code session=<runId>}, managed-by and the workspace {@value #WS}. */
     public static Map<String, String> vigilLabels(String runId) {
-        return Map.of(SESSION, runId, MANAGED_BY, "vigil");
+        return vigilLabels(runId, WS);
+    }
+
+    public static Map<String, String> vigilLabels(String runId, String workspace) {
+        return Map.of(SESSION, runId, MANAGED_BY, "vigil", WORKSPACE, workspace);
+    }
+
+    /** The run's own cleanup selector (the managed-by label is the cleaner's to add). */
+    public static Map<String, String> selector(String runId) {
+        return Map.of(SESSION, runId, WORKSPACE, WS);
+    }
+
+    /** The object named {@code name} as the API server has it now. */
+    public static HasMetadata get(KubernetesClient client, ResourceKind kind, String namespace, String name) {
+        return kind.get(client, namespace, name);
     }
 
     public static Map<String, String> labels(String... keysAndValues) {

@@ -5,7 +5,7 @@ import dev.vigil.cleaner.settings.RetryPolicy;
 import java.time.Duration;
 import java.util.List;
 
-/** Settings for tests: the default kinds and labels, millisecond backoff. */
+/** Settings for tests: the default kinds and labels, millisecond backoff, runs of at most 10 minutes. */
 public final class TestSettings {
 
     /** Four tries, 1-4 ms apart. */
@@ -18,6 +18,7 @@ public final class TestSettings {
         return CleanerSettings.of(List.of(namespaces),
                 List.of("Deployment", "StatefulSet", "Job", "Service", "Pod", "ConfigMap", "Secret",
                         "PersistentVolumeClaim", "Ingress"),
-                "session", "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10), FAST_RETRY, 1000);
+                "session", "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10), Duration.ofMinutes(10),
+                FAST_RETRY, 1000);
     }
 }

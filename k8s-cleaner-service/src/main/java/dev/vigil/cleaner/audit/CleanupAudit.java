@@ -35,6 +35,10 @@ public final class CleanupAudit {
                 LOG.error("cleanup FAILED run={} attempt={} kind={} namespace={} name={} trigger={} cause: {}",
                         event.runId(), event.attempt(), event.kind(), event.namespace(), event.name(), event.trigger(),
                         event.detail());
+            } else if (event.outcome() == CleanupOutcome.REFUSED || event.outcome() == CleanupOutcome.SPARED) {
+                LOG.warn("cleanup {} run={} attempt={} kind={} namespace={} name={} trigger={} why: {}", event.outcome(),
+                        event.runId(), event.attempt(), event.kind(), event.namespace(), event.name(), event.trigger(),
+                        event.detail());
             } else {
                 LOG.info("cleanup {} run={} attempt={} kind={} namespace={} name={} trigger={}", event.outcome(),
                         event.runId(), event.attempt(), event.kind(), event.namespace(), event.name(), event.trigger());

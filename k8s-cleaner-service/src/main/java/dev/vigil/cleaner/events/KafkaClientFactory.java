@@ -1,6 +1,7 @@
 package dev.vigil.cleaner.events;
 
 import dev.vigil.cleaner.output.CleanerOutput;
+import dev.vigil.cleaner.runstate.KafkaRunStateChangelog;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import dev.vigil.contracts.topic.TopicCatalog;
 import io.micronaut.context.annotation.Bean;
@@ -50,12 +51,23 @@ public class KafkaClientFactory {
     }
 
     @Singleton
+    KafkaRunStateChangelog runStateChangelog(KafkaConnection kafka, Producer<byte[], byte[]> producer, TopicCatalog catalog) {
+        return new KafkaRunStateChangelog(producer, () -> {
+            Map<String, Object> config = kafka.config();
+            config.put(ConsumerConfig.CLIENT_ID_CONFIG, CLIENT_ID + "-run-state");
+            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+            return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        }, catalog.cleanerRunState().name(), Duration.ofMinutes(5));
+    }
+
+    @Singleton
     @Requires(property = "vigil.cleaner.consumer.enabled", notEquals = "false")
     RunEventLoop runEventLoop(KafkaConnection kafka,
                               @Property(name = "vigil.cleaner.consumer.group-id") String groupId,
                               @Property(name = "vigil.cleaner.consumer.poll-timeout") Duration pollTimeout,
                               TopicCatalog catalog, RunEventProcessor processor, RunStateStore store,
-                              CleanerOutput output) {
+                              CleanerOutput output, KafkaRunStateChangelog changelog) {
         Map<String, Object> config = kafka.config();
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, CLIENT_ID);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -65,6 +77,6 @@ public class KafkaClientFactory {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         return new RunEventLoop(consumer, catalog.runEvents().name(), processor, store, output, Clock.systemUTC(),
-                pollTimeout);
+                pollTimeout, changelog::restoreInto);
     }
 }

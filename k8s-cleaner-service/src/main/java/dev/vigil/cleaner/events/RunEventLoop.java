@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one consumer of {@code vigil.run-events}. It is assigned every partition (no group
- * rebalancing: the store needs every run) and, at start, reads the topic from the beginning to
- * rebuild the run state store without acting; the finishes at or after the group's committed
+ * rebalancing: the store needs every run) and, at start, restores the run state store from its
+ * changelog ({@code vigil.cleaner-run-state}), then reads {@code run-events} from the beginning to
+ * bring it up to date without acting; the finishes at or after the group's committed
  * offsets, which were not handled before the restart, are acted on once the rebuild is complete and
  * only if their attempt is still the newest. After that it acts on each batch as it comes and
  * commits. With no committed offsets (a first start) only what arrives after the start is acted on;
@@ -52,6 +54,7 @@ public final class RunEventLoop implements Runnable {
     private final CleanerOutput output;
     private final Clock clock;
     private final Duration pollTimeout;
+    private final Predicate<RunStateStore> restoreChangelog;
 
     private final List<RunEventProcessor.Finish> pending = new ArrayList<>();
     private Set<TopicPartition> partitions = Set.of();
@@ -61,8 +64,19 @@ public final class RunEventLoop implements Runnable {
     private volatile boolean stopping;
     private volatile boolean started;
 
+    /** Without a changelog: the store is rebuilt from {@code run-events} alone. */
     public RunEventLoop(Consumer<byte[], byte[]> consumer, String topic, RunEventProcessor processor, RunStateStore store,
                         CleanerOutput output, Clock clock, Duration pollTimeout) {
+        this(consumer, topic, processor, store, output, clock, pollTimeout, s -> true);
+    }
+
+    /**
+     * @param restoreChangelog fills the store from its changelog before {@code run-events} is read; false
+     *                         if the changelog is not there yet (tried again)
+     */
+    public RunEventLoop(Consumer<byte[], byte[]> consumer, String topic, RunEventProcessor processor, RunStateStore store,
+                        CleanerOutput output, Clock clock, Duration pollTimeout,
+                        Predicate<RunStateStore> restoreChangelog) {
         this.consumer = consumer;
         this.topic = topic;
         this.processor = processor;
@@ -70,6 +84,7 @@ public final class RunEventLoop implements Runnable {
         this.output = output;
         this.clock = clock;
         this.pollTimeout = pollTimeout;
+        this.restoreChangelog = restoreChangelog;
     }
 
     @Override
@@ -114,6 +129,9 @@ public final class RunEventLoop implements Runnable {
         List<PartitionInfo> infos;
         Map<TopicPartition, OffsetAndMetadata> committed;
         try {
+            if (!restoreChangelog.test(store)) {
+                return false;
+            }
             infos = consumer.partitionsFor(topic, METADATA_TIMEOUT);
             if (infos == null || infos.isEmpty()) {
                 LOG.warn("topic {} is not there yet; waiting for it", topic);

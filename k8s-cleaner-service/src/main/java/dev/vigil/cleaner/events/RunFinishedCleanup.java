@@ -4,6 +4,7 @@ import dev.vigil.cleaner.kubernetes.ResourceCleaner;
 import dev.vigil.cleaner.metrics.CleanerMetrics;
 import dev.vigil.cleaner.runstate.RunState;
 import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTarget;
 import dev.vigil.contracts.event.CleanupTrigger;
@@ -15,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cleans up after one finished run attempt: finds where its resources are (the finish's cleanup
- * target, else the one its RunCreated gave, else {@code <run label>=<run id>} in every allowed
- * namespace) and deletes them, refusing any namespace that is not on the allow-list.
+ * target, else the one its RunCreated gave, else the run's own labels — {@link Labels#ofRun} — in every
+ * allowed namespace) and deletes them, refusing any namespace that is not on the allow-list. A target
+ * that does not hold the run's own label and workspace label is refused by {@link ResourceCleaner}.
  */
 public final class RunFinishedCleanup {
 
@@ -47,8 +49,8 @@ public final class RunFinishedCleanup {
                 metrics.refused(CleanerMetrics.Refusal.NAMESPACE_NOT_ALLOWED);
                 continue;
             }
-            done.addAll(cleaner.deleteLabelled(finished.runId(), finished.attempt(), target.namespace(), target.labels(),
-                    CleanupTrigger.RUN_FINISHED, finished.occurredAt()));
+            done.addAll(cleaner.deleteLabelled(finished.runId(), finished.attempt(), finished.workspace(),
+                    target.namespace(), target.labels(), CleanupTrigger.RUN_FINISHED, finished.occurredAt()));
         }
         return done;
     }
@@ -67,7 +69,8 @@ public final class RunFinishedCleanup {
             return List.of();
         }
         return settings.namespaces().stream().sorted()
-                .map(namespace -> CleanupTarget.of(namespace, settings.runLabelKey(), finished.runId()))
+                .map(namespace -> new CleanupTarget(namespace,
+                        Labels.ofRun(settings.runLabelKey(), finished.runId(), finished.workspace())))
                 .toList();
     }
 }

@@ -7,6 +7,7 @@ import dev.vigil.cleaner.metrics.CleanerMetrics;
 import dev.vigil.cleaner.runstate.RunState;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -14,8 +15,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +28,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The periodic sweep for what the event path missed (a finish that came while the cleaner was down
  * with no committed offset, a resource created after its run ended, a run Vigil never heard of): it
- * lists every resource carrying the managed-by label in the allowed namespaces, reads the run id from
- * the run label and deletes the resource if its run is terminal, or unknown for longer than the grace
- * period. A live run's resources are never touched.
+ * lists every resource carrying the managed-by label in the allowed namespaces and, for those that
+ * also carry a run label and a workspace label, reads the run id from the run label — only from it —
+ * and deletes the resource if its run is terminal (and of that workspace), or unknown and older than
+ * the orphan age, which is never shorter than the longest a run may live. A resource of an unknown run
+ * is reported as soon as it is seen (the gauge {@code vigil_cleaner_gc_unknown_run_resources}, one
+ * {@code SPARED} audit record and one WARN line per object). A live run's resources are never touched.
  *
  * <p>Age is judged against the moment the run state store last had every run event there was
  * ({@link RunStateStore#caughtUpAt()}), not against the wall clock: while the consumer lags or the
@@ -56,6 +64,9 @@ public final class GarbageCollector {
     private final ResourceCleaner cleaner;
     private final KubernetesRetry retry;
     private final CleanerMetrics metrics;
+    /** UIDs of the unknown runs' resources the last sweep saw (each is reported once, when first seen). */
+    private Set<String> unknownSeen = Set.of();
+    private volatile int unknownRunResources;
 
     public GarbageCollector(KubernetesClient client, CleanerSettings settings, RunStateStore store, ResourceCleaner cleaner,
                             KubernetesRetry retry, CleanerMetrics metrics) {
@@ -65,6 +76,7 @@ public final class GarbageCollector {
         this.cleaner = cleaner;
         this.retry = retry;
         this.metrics = metrics;
+        metrics.trackUnknownRunResources(() -> unknownRunResources);
     }
 
     /** Runs one sweep over every allowed namespace and configured kind. */
@@ -80,6 +92,7 @@ public final class GarbageCollector {
         int orphans = 0;
         int deleted = 0;
         int failed = 0;
+        Set<String> unknown = new HashSet<>();
         for (String namespace : settings.namespaces().stream().sorted().toList()) {
             for (ResourceKind kind : settings.kinds()) {
                 List<HasMetadata> items;
@@ -93,22 +106,25 @@ public final class GarbageCollector {
                 }
                 for (HasMetadata item : items) {
                     examined++;
-                    Optional<Orphan> orphan = orphan(item, horizon);
+                    Optional<Orphan> orphan = orphan(kind, item, horizon, unknown);
                     if (orphan.isEmpty()) {
                         continue;
                     }
                     orphans++;
                     metrics.orphanFound(kind.kind(), orphan.get().run());
-                    CleanupPerformed done = cleaner.deleteOne(orphan.get().runId(), orphan.get().attempt(), kind, namespace,
-                            item.getMetadata().getName(), CleanupTrigger.GARBAGE_COLLECTION);
+                    Map<String, String> identity = identity(item);
+                    CleanupPerformed done = cleaner.delete(orphan.get().runId(), orphan.get().attempt(), kind, item,
+                            CleanupTrigger.GARBAGE_COLLECTION, current -> ResourceCleaner.carriesAll(current, identity));
                     switch (done.outcome()) {
                         case DELETED -> deleted++;
                         case FAILED -> failed++;
-                        case ALREADY_GONE -> { }
+                        default -> { }
                     }
                 }
             }
         }
+        unknownSeen = unknown;
+        unknownRunResources = unknown.size();
         LOG.info("garbage collection: {} managed resources examined, {} orphans, {} deleted, {} failures (run state as of {})",
                 examined, orphans, deleted, failed, horizon);
         metrics.sweep(CleanerMetrics.SweepResult.COMPLETED);
@@ -118,10 +134,12 @@ public final class GarbageCollector {
     private record Orphan(String runId, int attempt, CleanerMetrics.OrphanRun run) {
     }
 
-    private Optional<Orphan> orphan(HasMetadata item, Instant horizon) {
-        String runId = item.getMetadata().getLabels() == null ? null
-                : item.getMetadata().getLabels().get(settings.runLabelKey());
-        if (!ResourceCleaner.carriesAll(item, settings.managedByLabel()) || !CleanerSettings.isLabelValue(runId)) {
+    private Optional<Orphan> orphan(ResourceKind kind, HasMetadata item, Instant horizon, Set<String> unknown) {
+        Map<String, String> labels = item.getMetadata().getLabels() == null ? Map.of() : item.getMetadata().getLabels();
+        String runId = labels.get(settings.runLabelKey());
+        String workspace = labels.get(Labels.WORKSPACE);
+        if (!ResourceCleaner.carriesAll(item, settings.managedByLabel()) || !CleanerSettings.isLabelValue(runId)
+                || workspace == null) {
             return Optional.empty();
         }
         Instant created = created(item);
@@ -130,13 +148,40 @@ public final class GarbageCollector {
         }
         Optional<RunState> state = store.get(runId);
         if (state.isPresent()) {
-            return state.get().terminal() && belongsToAnEndedAttempt(item, created, state.get().attempt(), horizon)
+            if (state.get().live()) {
+                return Optional.empty();
+            }
+            if (state.get().workspace() != null && !state.get().workspace().equals(workspace)) {
+                LOG.warn("{} {}/{} names run {} of workspace {} but carries {}={}: left alone", kind.kind(),
+                        item.getMetadata().getNamespace(), item.getMetadata().getName(), runId, state.get().workspace(),
+                        Labels.WORKSPACE, workspace);
+                metrics.refused(CleanerMetrics.Refusal.WORKSPACE_MISMATCH);
+                return Optional.empty();
+            }
+            return belongsToAnEndedAttempt(item, created, state.get().attempt(), horizon)
                     ? Optional.of(new Orphan(runId, state.get().attempt(), CleanerMetrics.OrphanRun.TERMINAL))
                     : Optional.empty();
         }
-        return created.plus(settings.gcGrace()).isAfter(horizon)
-                ? Optional.empty()
-                : Optional.of(new Orphan(runId, 1, CleanerMetrics.OrphanRun.UNKNOWN));
+        if (!created.plus(settings.orphanAge()).isAfter(horizon)) {
+            return Optional.of(new Orphan(runId, 1, CleanerMetrics.OrphanRun.UNKNOWN));
+        }
+        String uid = String.valueOf(item.getMetadata().getUid());
+        unknown.add(uid);
+        if (!unknownSeen.contains(uid)) {
+            cleaner.report(runId, kind, item, CleanupTrigger.GARBAGE_COLLECTION, "run " + runId + " (workspace "
+                    + workspace + ") is unknown to Vigil: deleted once it is " + settings.orphanAge()
+                    + " old (created " + created + ") unless the run turns up");
+        }
+        return Optional.empty();
+    }
+
+    /** The labels that made {@code item} an orphan: it is deleted only while it still carries them. */
+    private Map<String, String> identity(HasMetadata item) {
+        Map<String, String> labels = item.getMetadata().getLabels();
+        Map<String, String> identity = new HashMap<>(settings.managedByLabel());
+        identity.put(settings.runLabelKey(), labels.get(settings.runLabelKey()));
+        identity.put(Labels.WORKSPACE, labels.get(Labels.WORKSPACE));
+        return identity;
     }
 
     /**

@@ -9,19 +9,20 @@ import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.OptionalInt;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,34 +30,51 @@ import org.slf4j.MDC;
 
 /**
  * Deletes Kubernetes resources the way an operator would with {@code kubectl delete <kinds> -l
- * <run label>,app.kubernetes.io/managed-by=vigil}: per kind, list by equality selector, then delete
- * each by name with background propagation, each action audited. It refuses namespaces that are not
- * on the allow-list and anything that does not carry every label of the selector, whatever the API
- * server answered. The kinds of one cleanup are listed and deleted concurrently (a dozen round trips
- * in the time of about two); the records come back in the configured order of kinds.
+ * <run label>=<id>,vigil.dev/workspace=<ws>,app.kubernetes.io/managed-by=vigil}: per kind, list by
+ * equality selector, then delete each listed object by name with background propagation and
+ * preconditions on its UID and resourceVersion, each action audited. What it never does, whoever
+ * asks:
+ * <ul>
+ * <li>act on a selector that lacks the run's own label or its workspace label: it refuses, counts and
+ * audits it ({@link CleanupOutcome#REFUSED}), whatever run-service let through;</li>
+ * <li>delete in a namespace that is not on the allow-list, or anything that does not carry every label
+ * of the selector, whatever the API server answered;</li>
+ * <li>delete a resource whose run label names a run that is live, in any workspace;</li>
+ * <li>delete an object re-created under the same name, or changed so it is no longer the cleanup's,
+ * between the list and the delete.</li>
+ * </ul>
+ * The kinds of one cleanup are listed and deleted concurrently (a dozen round trips in the time of
+ * about two); the records come back in the configured order of kinds.
  */
 public final class ResourceCleaner implements AutoCloseable {
 
-    /** The {@code name} of a failed list in the audit trail: no single resource is concerned. */
+    /** The {@code name} of a failed list or a refused cleanup in the audit trail: no single resource is concerned. */
     public static final String ANY_NAME = "*";
+    /** The {@code kind} of a refused cleanup in the audit trail. */
+    public static final String ANY_KIND = "*";
 
     private static final Logger LOG = LoggerFactory.getLogger(ResourceCleaner.class);
     private static final int MAX_DETAIL_CHARS = 1000;
+    /** How many times a delete whose preconditions failed is re-read and tried again (the object kept changing). */
+    private static final int MAX_PRECONDITION_ROUNDS = 3;
 
     private final KubernetesClient client;
     private final CleanerSettings settings;
     private final KubernetesRetry retry;
     private final CleanupAudit audit;
     private final CleanerMetrics metrics;
+    private final Predicate<String> liveRun;
     private final ExecutorService kinds;
 
+    /** @param liveRun whether the run of that id is live, in any workspace (the run state store) */
     public ResourceCleaner(KubernetesClient client, CleanerSettings settings, KubernetesRetry retry, CleanupAudit audit,
-                           CleanerMetrics metrics) {
+                           CleanerMetrics metrics, Predicate<String> liveRun) {
         this.client = client;
         this.settings = settings;
         this.retry = retry;
         this.audit = audit;
         this.metrics = metrics;
+        this.liveRun = liveRun;
         AtomicInteger threads = new AtomicInteger();
         this.kinds = Executors.newFixedThreadPool(Math.max(2, 2 * settings.kinds().size()), r -> {
             Thread thread = new Thread(r, "vigil-cleanup-kind-" + threads.incrementAndGet());
@@ -72,26 +90,26 @@ public final class ResourceCleaner implements AutoCloseable {
 
     /**
      * Deletes, in {@code namespace}, every resource of the configured kinds that carries all of
-     * {@code runLabels} and the managed-by label. Returns what was done, one record per resource
-     * (plus one {@link CleanupOutcome#FAILED} record named {@value #ANY_NAME} per kind it could not list).
+     * {@code labels} and the managed-by label, sparing what may belong to a later attempt of the run
+     * (see {@link #mayBelongToALaterAttempt}; {@code endedAt} null: no time fence) and what belongs to
+     * a live run. Returns what was done, one record per resource (plus one {@link CleanupOutcome#FAILED}
+     * record named {@value #ANY_NAME} per kind it could not list), or one {@link CleanupOutcome#REFUSED}
+     * record if {@code labels} lack {@code <run label>=<runId>} or {@code vigil.dev/workspace=<workspace>}.
      */
-    public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String namespace,
-                                                 Map<String, String> runLabels, CleanupTrigger trigger) {
-        return deleteLabelled(runId, attempt, namespace, runLabels, trigger, null);
-    }
-
-    /**
-     * Like {@link #deleteLabelled(String, int, String, Map, CleanupTrigger)}, sparing what may belong to
-     * a later attempt of the run: a retry's new attempt can create its resources — with the same run
-     * label — before this cleanup of the old attempt runs. See {@link #mayBelongToALaterAttempt}.
-     */
-    public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String namespace,
-                                                 Map<String, String> runLabels, CleanupTrigger trigger,
-                                                 Instant endedAt) {
+    public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String workspace, String namespace,
+                                                 Map<String, String> labels, CleanupTrigger trigger, Instant endedAt) {
         if (!settings.allows(namespace)) {
             throw new IllegalArgumentException("namespace " + namespace + " is not on the allow-list");
         }
-        Map<String, String> selector = new LinkedHashMap<>(runLabels);
+        if (!Labels.scopedToRun(labels, settings.runLabelKey(), runId, workspace)) {
+            String why = "selector " + labels + " lacks " + settings.runLabelKey() + "=" + runId + " or "
+                    + Labels.WORKSPACE + "=" + workspace + ": it could reach another run's resources; nothing deleted";
+            LOG.warn("cleanup of run {} attempt {} in {} refused: {}", runId, attempt, namespace, why);
+            metrics.refused(CleanerMetrics.Refusal.UNSCOPED_SELECTOR);
+            return List.of(audit.record(CleanupPerformed.of(runId, attempt, namespace, ANY_KIND, ANY_NAME,
+                    CleanupOutcome.REFUSED, trigger, why)));
+        }
+        Map<String, String> selector = new LinkedHashMap<>(labels);
         selector.putAll(settings.managedByLabel());
         String selectorText = selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining(","));
@@ -150,34 +168,93 @@ public final class ResourceCleaner implements AutoCloseable {
                 metrics.refused(CleanerMetrics.Refusal.CREATED_AFTER_END);
                 continue;
             }
-            done.add(deleteOne(runId, attempt, kind, namespace, name, trigger));
+            done.add(delete(runId, attempt, kind, item, trigger, current -> carriesAll(current, selector)));
         }
         return done;
     }
 
     /**
-     * Deletes one resource the caller has already checked is Vigil's to delete (garbage collection).
-     * 404, now or after a retry, is {@link CleanupOutcome#ALREADY_GONE}.
+     * Deletes one listed object the caller has checked is Vigil's to delete, unless its run label names a
+     * live run. The delete carries the object's UID and resourceVersion as preconditions; when they fail
+     * the object is read again: gone is {@link CleanupOutcome#ALREADY_GONE}, a different UID (re-created
+     * under the same name) or one that {@code stillDeletable} no longer accepts (relabelled) is
+     * {@link CleanupOutcome#SPARED}, otherwise (only its status changed) the delete is tried again with
+     * the new resourceVersion. 404, now or after a retry, is {@link CleanupOutcome#ALREADY_GONE}.
      */
-    public CleanupPerformed deleteOne(String runId, int attempt, ResourceKind kind, String namespace, String name,
-                                      CleanupTrigger trigger) {
+    public CleanupPerformed delete(String runId, int attempt, ResourceKind kind, HasMetadata listed, CleanupTrigger trigger,
+                                   Predicate<HasMetadata> stillDeletable) {
+        String namespace = listed.getMetadata().getNamespace();
+        String name = listed.getMetadata().getName();
         if (!settings.allows(namespace)) {
             throw new IllegalArgumentException("namespace " + namespace + " is not on the allow-list");
         }
-        CleanupOutcome outcome;
-        String detail = null;
-        try {
-            boolean deleted = retry.call("delete " + kind.plural() + " " + name + " -n " + namespace,
-                    () -> kind.delete(client, namespace, name));
-            outcome = deleted ? CleanupOutcome.DELETED : CleanupOutcome.ALREADY_GONE;
-        } catch (KubernetesRetry.GaveUpException e) {
-            if (e.getCause() instanceof KubernetesClientException k && k.getCode() == 404) {
-                outcome = CleanupOutcome.ALREADY_GONE;
-            } else {
-                outcome = CleanupOutcome.FAILED;
-                detail = detail(e);
+        HasMetadata current = listed;
+        for (int round = 1; ; round++) {
+            String live = liveRunOf(current);
+            if (live != null) {
+                return spare(runId, attempt, kind, namespace, name, trigger, CleanerMetrics.Refusal.LIVE_RUN,
+                        "its run label names run " + live + ", which is live");
+            }
+            HasMetadata target = current;
+            ResourceKind.Deletion result;
+            try {
+                result = retry.call("delete " + kind.plural() + " " + name + " -n " + namespace,
+                        () -> kind.delete(client, target));
+            } catch (KubernetesRetry.GaveUpException e) {
+                return record(runId, attempt, kind, namespace, name, CleanupOutcome.FAILED, trigger, detail(e));
+            }
+            if (result == ResourceKind.Deletion.DELETED) {
+                return record(runId, attempt, kind, namespace, name, CleanupOutcome.DELETED, trigger, null);
+            }
+            if (result == ResourceKind.Deletion.GONE) {
+                return record(runId, attempt, kind, namespace, name, CleanupOutcome.ALREADY_GONE, trigger, null);
+            }
+            try {
+                current = retry.call("get " + kind.plural() + " " + name + " -n " + namespace,
+                        () -> kind.get(client, namespace, name));
+            } catch (KubernetesRetry.GaveUpException e) {
+                return record(runId, attempt, kind, namespace, name, CleanupOutcome.FAILED, trigger, detail(e));
+            }
+            if (current == null) {
+                return record(runId, attempt, kind, namespace, name, CleanupOutcome.ALREADY_GONE, trigger, null);
+            }
+            if (!Objects.equals(current.getMetadata().getUid(), listed.getMetadata().getUid())) {
+                return spare(runId, attempt, kind, namespace, name, trigger, CleanerMetrics.Refusal.REPLACED,
+                        "re-created under the same name after it was listed (uid " + listed.getMetadata().getUid()
+                                + ", now " + current.getMetadata().getUid() + "): the new object is not this cleanup's");
+            }
+            if (!stillDeletable.test(current)) {
+                return spare(runId, attempt, kind, namespace, name, trigger, CleanerMetrics.Refusal.SELECTOR_MISMATCH,
+                        "its labels changed after it was listed: no longer this cleanup's");
+            }
+            if (round >= MAX_PRECONDITION_ROUNDS) {
+                return record(runId, attempt, kind, namespace, name, CleanupOutcome.FAILED, trigger,
+                        "it changed between every read and delete (" + round + " tries)");
             }
         }
+    }
+
+    /** Audits a resource left alone on purpose ({@link CleanupOutcome#SPARED}), e.g. one of a run Vigil does not know. */
+    public CleanupPerformed report(String runId, ResourceKind kind, HasMetadata resource, CleanupTrigger trigger,
+                                   String detail) {
+        return record(runId, 1, kind, resource.getMetadata().getNamespace(), resource.getMetadata().getName(),
+                CleanupOutcome.SPARED, trigger, detail);
+    }
+
+    private String liveRunOf(HasMetadata resource) {
+        Map<String, String> labels = resource.getMetadata().getLabels();
+        String run = labels == null ? null : labels.get(settings.runLabelKey());
+        return run != null && liveRun.test(run) ? run : null;
+    }
+
+    private CleanupPerformed spare(String runId, int attempt, ResourceKind kind, String namespace, String name,
+                                   CleanupTrigger trigger, CleanerMetrics.Refusal why, String detail) {
+        metrics.refused(why);
+        return record(runId, attempt, kind, namespace, name, CleanupOutcome.SPARED, trigger, detail);
+    }
+
+    private CleanupPerformed record(String runId, int attempt, ResourceKind kind, String namespace, String name,
+                                    CleanupOutcome outcome, CleanupTrigger trigger, String detail) {
         return audit.record(CleanupPerformed.of(runId, attempt, namespace, kind.kind(), name, outcome, trigger, detail));
     }
 

@@ -1,10 +1,12 @@
 package dev.vigil.cleaner.kubernetes;
 
+import io.fabric8.kubernetes.api.model.DeleteOptions;
+import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
-import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import java.util.Arrays;
@@ -68,14 +70,43 @@ public enum ResourceKind {
         return List.copyOf(api.apply(client).inNamespace(namespace).withLabels(labels).list().getItems());
     }
 
+    /** What a delete with preconditions came to. */
+    public enum Deletion { DELETED, GONE, PRECONDITION_FAILED }
+
     /**
-     * Deletes one resource by name with background propagation, so the objects it owns (ReplicaSets,
-     * Pods) are collected by Kubernetes too. Returns false when it was already gone.
+     * Deletes the one object that was listed, by name with background propagation (so the objects it
+     * owns, ReplicaSets and Pods, are collected by Kubernetes too) and with preconditions on its UID
+     * and resourceVersion: an object re-created under the same name, or changed since it was listed
+     * (relabelled), is not deleted ({@link Deletion#PRECONDITION_FAILED}: the API server's 409).
+     * fabric8's DSL sends no UID precondition, hence the raw call.
      */
-    public boolean delete(KubernetesClient client, String namespace, String name) {
-        List<StatusDetails> deleted = api.apply(client).inNamespace(namespace).withName(name)
-                .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-        return !deleted.isEmpty();
+    public Deletion delete(KubernetesClient client, HasMetadata listed) {
+        DeleteOptions options = new DeleteOptionsBuilder()
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND.toString())
+                .withNewPreconditions().withUid(listed.getMetadata().getUid())
+                .withResourceVersion(listed.getMetadata().getResourceVersion()).endPreconditions()
+                .build();
+        try {
+            client.raw(path(listed.getMetadata().getNamespace(), listed.getMetadata().getName()), "DELETE", options);
+            return Deletion.DELETED;
+        } catch (KubernetesClientException e) {
+            return switch (e.getCode()) {
+                case 404 -> Deletion.GONE;
+                case 409 -> Deletion.PRECONDITION_FAILED;
+                default -> throw e;
+            };
+        }
+    }
+
+    /** The object named {@code name} as it is now, or null if there is none. */
+    public HasMetadata get(KubernetesClient client, String namespace, String name) {
+        return api.apply(client).inNamespace(namespace).withName(name).get();
+    }
+
+    /** The object's path on the API server, e.g. {@code /apis/apps/v1/namespaces/agents/deployments/web}. */
+    String path(String namespace, String name) {
+        return (apiGroup.isEmpty() ? "/api/v1" : "/apis/" + apiGroup + "/v1") + "/namespaces/" + namespace + "/" + plural
+                + "/" + name;
     }
 
     /** The kind named {@code name}: its kind ({@code Deployment}) or resource name ({@code deployments}), any case. */

@@ -11,6 +11,8 @@ import java.util.function.Supplier;
 /**
  * The cleaner's meters. In Prometheus form: {@code vigil_cleaner_resources_deleted_total{kind,trigger}},
  * {@code vigil_cleaner_resources_already_gone_total}, {@code vigil_cleaner_resources_failed_total},
+ * {@code vigil_cleaner_resources_spared_total}, {@code vigil_cleaner_resources_refused_total},
+ * {@code vigil_cleaner_gc_unknown_run_resources},
  * {@code vigil_cleaner_dead_letters_total{reason}}, {@code vigil_cleaner_cleanups_refused_total{reason}},
  * {@code vigil_cleaner_gc_sweeps_total{result}}, {@code vigil_cleaner_gc_orphans_found_total{kind,run}}
  * and the gauge {@code vigil_cleaner_runs_tracked{state}}.
@@ -21,7 +23,17 @@ public final class CleanerMetrics {
     public enum DeadLetterReason { INVALID_EVENT, CLEANUP_FAILED }
 
     /** Why the cleaner declined to act. */
-    public enum Refusal { NAMESPACE_NOT_ALLOWED, SUPERSEDED_ATTEMPT, RUN_ID_NOT_A_LABEL_VALUE, SELECTOR_MISMATCH, CREATED_AFTER_END }
+    public enum Refusal {
+        NAMESPACE_NOT_ALLOWED, SUPERSEDED_ATTEMPT, RUN_ID_NOT_A_LABEL_VALUE, SELECTOR_MISMATCH, CREATED_AFTER_END,
+        /** The selector lacks the run's own label or its workspace label. */
+        UNSCOPED_SELECTOR,
+        /** The resource's run label names a live run. */
+        LIVE_RUN,
+        /** The object was re-created under the same name between the list and the delete. */
+        REPLACED,
+        /** Garbage collection: the resource's workspace label is not its run's workspace. */
+        WORKSPACE_MISMATCH
+    }
 
     /** How a garbage collection sweep ended. */
     public enum SweepResult { COMPLETED, SKIPPED }
@@ -40,6 +52,8 @@ public final class CleanerMetrics {
             case DELETED -> "vigil.cleaner.resources.deleted";
             case ALREADY_GONE -> "vigil.cleaner.resources.already.gone";
             case FAILED -> "vigil.cleaner.resources.failed";
+            case REFUSED -> "vigil.cleaner.resources.refused";
+            case SPARED -> "vigil.cleaner.resources.spared";
         };
         Counter.builder(name).tag("kind", kind).tag("trigger", tag(trigger)).register(registry).increment();
     }
@@ -56,6 +70,13 @@ public final class CleanerMetrics {
 
     public void sweep(SweepResult result) {
         Counter.builder("vigil.cleaner.gc.sweeps").tag("result", tag(result)).register(registry).increment();
+    }
+
+    /** Resources of runs Vigil does not know, younger than the orphan age, seen by the last sweep. */
+    public void trackUnknownRunResources(Supplier<Number> count) {
+        Gauge.builder("vigil.cleaner.gc.unknown.run.resources", count)
+                .description("resources whose run Vigil does not know, not yet past the orphan age (last sweep)")
+                .register(registry);
     }
 
     public void orphanFound(String kind, OrphanRun run) {

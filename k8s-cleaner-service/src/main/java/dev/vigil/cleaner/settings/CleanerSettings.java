@@ -1,6 +1,7 @@
 package dev.vigil.cleaner.settings;
 
 import dev.vigil.cleaner.kubernetes.ResourceKind;
+import dev.vigil.contracts.Labels;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,21 +10,24 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What the cleaner may touch and how: the namespace allow-list, the kinds, the two labels a resource
- * must carry, the garbage collection grace period and the retry policy.
+ * What the cleaner may touch and how: the namespace allow-list, the kinds, the labels a resource
+ * must carry (the run label, managed-by and {@code vigil.dev/workspace}), the orphan age and the retry
+ * policy.
  *
  * @param namespaces the only namespaces anything is ever deleted in
  * @param kinds the kinds deleted, in the order they are deleted
  * @param runLabelKey the label naming the run a resource belongs to ({@code session})
  * @param managedByKey the label every deletable resource carries ({@code app.kubernetes.io/managed-by})
  * @param managedByValue its value ({@code vigil})
- * @param gcGrace how long a resource of a run Vigil does not know is left alone
+ * @param orphanAge how old a resource of a run Vigil does not know must be before garbage collection
+ *                  deletes it; never less than {@code maxRunDuration}
+ * @param maxRunDuration the longest a run may live (run-service's {@code vigil.runs.max-max-duration})
  * @param retry how Kubernetes calls are retried
  * @param maxTrackedRuns how many runs the run state store keeps before it forgets the oldest finished ones
  */
 public record CleanerSettings(Set<String> namespaces, List<ResourceKind> kinds, String runLabelKey,
-                              String managedByKey, String managedByValue, Duration gcGrace, RetryPolicy retry,
-                              int maxTrackedRuns) {
+                              String managedByKey, String managedByValue, Duration orphanAge,
+                              Duration maxRunDuration, RetryPolicy retry, int maxTrackedRuns) {
 
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern LABEL_KEY =
@@ -39,18 +43,21 @@ public record CleanerSettings(Set<String> namespaces, List<ResourceKind> kinds, 
         require(LABEL_KEY.matcher(managedByKey).matches(), "managed-by label key '" + managedByKey + "' is not a label key");
         require(isLabelValue(managedByValue), "managed-by label value '" + managedByValue + "' is not a label value");
         require(!runLabelKey.equals(managedByKey), "the run label and the managed-by label must differ");
-        require(!gcGrace.isNegative(), "gc grace must not be negative");
+        require(!runLabelKey.equals(Labels.WORKSPACE), "the run label and the workspace label must differ");
+        require(!maxRunDuration.isNegative() && !maxRunDuration.isZero(), "max run duration must be positive");
+        require(orphanAge.compareTo(maxRunDuration) >= 0, "gc orphan age (" + orphanAge + ") must not be shorter than "
+                + "the longest a run may live (" + maxRunDuration + "): a live run Vigil forgot would lose its resources");
         require(maxTrackedRuns > 0, "max tracked runs must be positive");
     }
 
     /** Builds settings from configuration text: kind names as {@link ResourceKind#parse} reads them. */
     public static CleanerSettings of(List<String> namespaces, List<String> kinds, String runLabelKey,
-                                     String managedByKey, String managedByValue, Duration gcGrace,
-                                     RetryPolicy retry, int maxTrackedRuns) {
+                                     String managedByKey, String managedByValue, Duration orphanAge,
+                                     Duration maxRunDuration, RetryPolicy retry, int maxTrackedRuns) {
         List<String> namespaceNames = namespaces.stream().map(String::trim).filter(ns -> !ns.isEmpty()).toList();
         List<ResourceKind> kindList = kinds.stream().filter(k -> !k.isBlank()).map(ResourceKind::parse).toList();
         return new CleanerSettings(new LinkedHashSet<>(namespaceNames), kindList, runLabelKey.trim(), managedByKey.trim(),
-                managedByValue.trim(), gcGrace, retry, maxTrackedRuns);
+                managedByValue.trim(), orphanAge, maxRunDuration, retry, maxTrackedRuns);
     }
 
     /** Whether anything may be deleted in {@code namespace}. */

@@ -18,6 +18,7 @@ import dev.vigil.cleaner.FaultInjectingDispatcher;
 import dev.vigil.cleaner.Records;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
+import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTarget;
@@ -204,11 +205,9 @@ class RunEventProcessorTest {
 
     @Test
     void aTargetWithSeveralLabelsNeedsAllOfThem() {
-        CleanupTarget slotTarget = new CleanupTarget("agents", Map.of("session", "p9", "slot", "b"));
-        createAllKinds(client, "agents", "slot-b", Map.of("session", "p9", "slot", "b",
-                "app.kubernetes.io/managed-by", "vigil"));
-        createAllKinds(client, "agents", "slot-a", Map.of("session", "p9", "slot", "a",
-                "app.kubernetes.io/managed-by", "vigil"));
+        CleanupTarget slotTarget = new CleanupTarget("agents", Labels.selector("session", "p9", "ws-1", Map.of("slot", "b")));
+        createAllKinds(client, "agents", "slot-b", Labels.selector("session", "p9", "ws-1", Map.of("slot", "b")));
+        createAllKinds(client, "agents", "slot-a", Labels.selector("session", "p9", "ws-1", Map.of("slot", "a")));
 
         process(List.of(record(0, finished("p9", 1, slotTarget))));
 

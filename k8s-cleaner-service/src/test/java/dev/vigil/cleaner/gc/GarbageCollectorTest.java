@@ -5,6 +5,7 @@ import static dev.vigil.cleaner.Events.finished;
 import static dev.vigil.cleaner.Events.started;
 import static dev.vigil.cleaner.Resources.MANAGED_BY;
 import static dev.vigil.cleaner.Resources.SESSION;
+import static dev.vigil.cleaner.Resources.WORKSPACE;
 import static dev.vigil.cleaner.Resources.create;
 import static dev.vigil.cleaner.Resources.exists;
 import static dev.vigil.cleaner.Resources.labels;
@@ -91,8 +92,10 @@ class GarbageCollectorTest {
         cleaner.gc.sweep();
         assertThat(exists(client, ResourceKind.POD, "agents", "stray")).isFalse();
         assertThat(exists(client, ResourceKind.POD, "agents", "live")).isTrue();
-        assertThat(cleaner.output.cleanups).extracting(CleanupPerformed::runId, CleanupPerformed::name)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("never-heard-of", "stray"));
+        assertThat(cleaner.output.cleanups).extracting(CleanupPerformed::runId, CleanupPerformed::name,
+                CleanupPerformed::outcome).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("never-heard-of", "stray", CleanupOutcome.SPARED),
+                        org.assertj.core.groups.Tuple.tuple("never-heard-of", "stray", CleanupOutcome.DELETED));
         assertThat(cleaner.count("vigil.cleaner.gc.orphans.found", "kind", "Pod", "run", "unknown")).isEqualTo(1);
     }
 
@@ -129,9 +132,9 @@ class GarbageCollectorTest {
 
     @Test
     void judgesAResourceCarryingAnAttemptLabelByTheLabelAlone() {
-        create(client, ResourceKind.DEPLOYMENT, "agents", "mine", labels(SESSION, "done-run", MANAGED_BY, "vigil",
+        create(client, ResourceKind.DEPLOYMENT, "agents", "mine", labels(SESSION, "done-run", MANAGED_BY, "vigil", WORKSPACE, "ws-1",
                 dev.vigil.contracts.Labels.ATTEMPT, "1"));
-        create(client, ResourceKind.DEPLOYMENT, "agents", "next", labels(SESSION, "done-run", MANAGED_BY, "vigil",
+        create(client, ResourceKind.DEPLOYMENT, "agents", "next", labels(SESSION, "done-run", MANAGED_BY, "vigil", WORKSPACE, "ws-1",
                 dev.vigil.contracts.Labels.ATTEMPT, "2"));
         horizonIn(Duration.ZERO);
 

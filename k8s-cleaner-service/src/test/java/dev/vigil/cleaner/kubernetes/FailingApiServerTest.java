@@ -6,6 +6,9 @@ import static dev.vigil.cleaner.Resources.create;
 import static dev.vigil.cleaner.Resources.exists;
 import static dev.vigil.cleaner.Resources.labels;
 import static dev.vigil.cleaner.Resources.vigilLabels;
+import static dev.vigil.cleaner.Resources.WS;
+import static dev.vigil.cleaner.Resources.get;
+import static dev.vigil.cleaner.Resources.selector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -64,8 +67,8 @@ class FailingApiServerTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "web-t1", vigilLabels("t1"));
         api.failNext("DELETE", DEPLOYMENTS + "/web-t1", 429, 500);
 
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t1", 1, "agents", Map.of(SESSION, "t1"),
-                CleanupTrigger.RUN_FINISHED);
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t1", 1, WS, "agents", selector("t1"),
+                CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(api.count("DELETE", DEPLOYMENTS + "/web-t1")).isEqualTo(3);
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t1")).isFalse();
@@ -83,8 +86,8 @@ class FailingApiServerTest {
         api.failNext("GET", DEPLOYMENTS, 503);
         api.failNext("DELETE", DEPLOYMENTS + "/web-t2", 409);
 
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t2", 1, "agents", Map.of(SESSION, "t2"),
-                CleanupTrigger.RUN_FINISHED);
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t2", 1, WS, "agents", selector("t2"),
+                CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(done).extracting(CleanupPerformed::outcome).containsExactly(CleanupOutcome.DELETED);
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t2")).isFalse();
@@ -98,7 +101,8 @@ class FailingApiServerTest {
 
         List<CleanupPerformed> done;
         try (LogCapture logs = new LogCapture()) {
-            done = cleaner.resources.deleteLabelled("t3", 2, "agents", Map.of(SESSION, "t3"), CleanupTrigger.RUN_FINISHED);
+            done = cleaner.resources.deleteLabelled("t3", 2, WS, "agents", selector("t3"),
+                CleanupTrigger.RUN_FINISHED, null);
 
             assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(line -> assertThat(line)
                     .contains("cleanup FAILED", "run=t3", "attempt=2", "kind=Deployment", "namespace=agents",
@@ -119,8 +123,8 @@ class FailingApiServerTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "web-t4", vigilLabels("t4"));
         api.failNext("DELETE", DEPLOYMENTS + "/web-t4", 403);
 
-        CleanupPerformed done = cleaner.resources.deleteOne("t4", 1, ResourceKind.DEPLOYMENT, "agents", "web-t4",
-                CleanupTrigger.GARBAGE_COLLECTION);
+        CleanupPerformed done = cleaner.resources.delete("t4", 1, ResourceKind.DEPLOYMENT,
+                get(client, ResourceKind.DEPLOYMENT, "agents", "web-t4"), CleanupTrigger.GARBAGE_COLLECTION, r -> true);
 
         assertThat(done.outcome()).isEqualTo(CleanupOutcome.FAILED);
         assertThat(done.detail()).contains("after 1 try", "HTTP 403");
@@ -132,8 +136,8 @@ class FailingApiServerTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "web-t5", vigilLabels("t5"));
         api.failNext("DELETE", DEPLOYMENTS + "/web-t5", 500, 404);
 
-        CleanupPerformed done = cleaner.resources.deleteOne("t5", 1, ResourceKind.DEPLOYMENT, "agents", "web-t5",
-                CleanupTrigger.RUN_FINISHED);
+        CleanupPerformed done = cleaner.resources.delete("t5", 1, ResourceKind.DEPLOYMENT,
+                get(client, ResourceKind.DEPLOYMENT, "agents", "web-t5"), CleanupTrigger.RUN_FINISHED, r -> true);
 
         assertThat(done.outcome()).isEqualTo(CleanupOutcome.ALREADY_GONE);
         assertThat(cleaner.count("vigil.cleaner.resources.already.gone", "kind", "Deployment")).isEqualTo(1);
@@ -146,7 +150,8 @@ class FailingApiServerTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "managed-only-t6", labels(MANAGED_BY, "vigil"));
         api.ignoreLabelSelectors(true);
         try {
-            cleaner.resources.deleteLabelled("t6", 1, "agents", Map.of(SESSION, "t6"), CleanupTrigger.RUN_FINISHED);
+            cleaner.resources.deleteLabelled("t6", 1, WS, "agents", selector("t6"),
+                CleanupTrigger.RUN_FINISHED, null);
         } finally {
             api.ignoreLabelSelectors(false);
         }
@@ -168,8 +173,8 @@ class FailingApiServerTest {
         try (KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(config).build()) {
             Cleaner offline = new Cleaner(unreachable, TestSettings.allowing("agents"));
 
-            List<CleanupPerformed> done = offline.resources.deleteLabelled("t7", 1, "agents", Map.of(SESSION, "t7"),
-                    CleanupTrigger.RUN_FINISHED);
+            List<CleanupPerformed> done = offline.resources.deleteLabelled("t7", 1, WS, "agents", selector("t7"),
+                CleanupTrigger.RUN_FINISHED, null);
 
             assertThat(done).hasSize(ResourceKind.values().length).allSatisfy(d -> {
                 assertThat(d.outcome()).isEqualTo(CleanupOutcome.FAILED);

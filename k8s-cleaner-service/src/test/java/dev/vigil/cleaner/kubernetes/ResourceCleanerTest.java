@@ -8,6 +8,10 @@ import static dev.vigil.cleaner.Resources.exists;
 import static dev.vigil.cleaner.Resources.kindsPresent;
 import static dev.vigil.cleaner.Resources.labels;
 import static dev.vigil.cleaner.Resources.vigilLabels;
+import static dev.vigil.cleaner.Resources.WORKSPACE;
+import static dev.vigil.cleaner.Resources.WS;
+import static dev.vigil.cleaner.Resources.get;
+import static dev.vigil.cleaner.Resources.selector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,6 +20,7 @@ import dev.vigil.cleaner.TestSettings;
 import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.util.List;
@@ -40,8 +45,8 @@ class ResourceCleanerTest {
     void deletesEveryKindCarryingTheRunLabelAndTheManagedByLabel() {
         createAllKinds(client, "agents", "web-r1", vigilLabels("r1"));
 
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r1", 1, "agents", Map.of(SESSION, "r1"),
-                CleanupTrigger.RUN_FINISHED);
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r1", 1, WS, "agents", selector("r1"),
+                CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(kindsPresent(client, "agents", "web-r1")).isEmpty();
         assertThat(done).extracting(CleanupPerformed::kind).containsExactly("Deployment", "StatefulSet", "Job", "Service",
@@ -70,7 +75,8 @@ class ResourceCleanerTest {
         createAllKinds(client, "agents", "other-run", vigilLabels("r2-other"));
         createAllKinds(client, "tenant-b", "mine-r2", vigilLabels("r2"));
 
-        cleaner.resources.deleteLabelled("r2", 1, "agents", Map.of(SESSION, "r2"), CleanupTrigger.RUN_FINISHED);
+        cleaner.resources.deleteLabelled("r2", 1, WS, "agents", selector("r2"),
+                CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(kindsPresent(client, "agents", "mine-r2")).isEmpty();
         for (String untouched : List.of("unlabelled-r2", "session-only-r2", "managed-only-r2", "other-manager-r2",
@@ -83,10 +89,12 @@ class ResourceCleanerTest {
 
     @Test
     void requiresEveryLabelOfTheRunsTarget() {
-        create(client, ResourceKind.DEPLOYMENT, "agents", "both", labels(SESSION, "r3", "slot", "a", MANAGED_BY, "vigil"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "both", labels(SESSION, "r3", "slot", "a", MANAGED_BY, "vigil",
+                WORKSPACE, WS));
         create(client, ResourceKind.DEPLOYMENT, "agents", "no-slot", vigilLabels("r3"));
 
-        cleaner.resources.deleteLabelled("r3", 1, "agents", Map.of(SESSION, "r3", "slot", "a"), CleanupTrigger.RUN_FINISHED);
+        cleaner.resources.deleteLabelled("r3", 1, WS, "agents", Map.of(SESSION, "r3", WORKSPACE, WS, "slot", "a"),
+                CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "both")).isFalse();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "no-slot")).isTrue();
@@ -94,11 +102,11 @@ class ResourceCleanerTest {
 
     @Test
     void sparesWhatALaterAttemptLabelledAsItsOwn() {
-        create(client, ResourceKind.DEPLOYMENT, "agents", "attempt-1", labels(SESSION, "r9", MANAGED_BY, "vigil",
+        create(client, ResourceKind.DEPLOYMENT, "agents", "attempt-1", labels(SESSION, "r9", MANAGED_BY, "vigil", WORKSPACE, WS,
                 dev.vigil.contracts.Labels.ATTEMPT, "1"));
-        create(client, ResourceKind.DEPLOYMENT, "agents", "attempt-2", labels(SESSION, "r9", MANAGED_BY, "vigil",
+        create(client, ResourceKind.DEPLOYMENT, "agents", "attempt-2", labels(SESSION, "r9", MANAGED_BY, "vigil", WORKSPACE, WS,
                 dev.vigil.contracts.Labels.ATTEMPT, "2"));
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r9", 1, "agents", Map.of(SESSION, "r9"),
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r9", 1, WS, "agents", selector("r9"),
                 CleanupTrigger.RUN_FINISHED, java.time.Instant.now().plusSeconds(30));
         assertThat(done).extracting(CleanupPerformed::name).containsExactly("attempt-1");
         assertThat(client.apps().deployments().inNamespace("agents").withName("attempt-2").get()).isNotNull();
@@ -106,37 +114,37 @@ class ResourceCleanerTest {
 
     @Test
     void sparesWhatWasCreatedAfterTheAttemptEndedForARetryMayOwnIt() {
-        create(client, ResourceKind.DEPLOYMENT, "agents", "retried", labels(SESSION, "retried", MANAGED_BY, "vigil"));
-        List<CleanupPerformed> tooEarly = cleaner.resources.deleteLabelled("retried", 1, "agents",
-                Map.of(SESSION, "retried"), CleanupTrigger.RUN_FINISHED, java.time.Instant.now().minusSeconds(30));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "retried", labels(SESSION, "retried", MANAGED_BY, "vigil", WORKSPACE, WS));
+        List<CleanupPerformed> tooEarly = cleaner.resources.deleteLabelled("retried", 1, WS, "agents", selector("retried"),
+                CleanupTrigger.RUN_FINISHED, java.time.Instant.now().minusSeconds(30));
         assertThat(tooEarly).isEmpty();
         assertThat(client.apps().deployments().inNamespace("agents").withName("retried").get()).isNotNull();
 
-        List<CleanupPerformed> after = cleaner.resources.deleteLabelled("retried", 1, "agents",
-                Map.of(SESSION, "retried"), CleanupTrigger.RUN_FINISHED, java.time.Instant.now().plusSeconds(30));
+        List<CleanupPerformed> after = cleaner.resources.deleteLabelled("retried", 1, WS, "agents", selector("retried"),
+                CleanupTrigger.RUN_FINISHED, java.time.Instant.now().plusSeconds(30));
         assertThat(after).extracting(CleanupPerformed::name).containsExactly("retried");
     }
 
     @Test
     void sparesWhatWasCreatedInTheSecondTheAttemptEndedForCreationTimesAreWholeSeconds() {
-        create(client, ResourceKind.DEPLOYMENT, "agents", "same-second", labels(SESSION, "tight", MANAGED_BY, "vigil"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "same-second", labels(SESSION, "tight", MANAGED_BY, "vigil", WORKSPACE, WS));
         java.time.Instant created = java.time.Instant.parse(client.apps().deployments().inNamespace("agents")
                 .withName("same-second").get().getMetadata().getCreationTimestamp());
 
-        List<CleanupPerformed> sameSecond = cleaner.resources.deleteLabelled("tight", 1, "agents",
-                Map.of(SESSION, "tight"), CleanupTrigger.RUN_FINISHED, created.plusMillis(999));
+        List<CleanupPerformed> sameSecond = cleaner.resources.deleteLabelled("tight", 1, WS, "agents", selector("tight"),
+                CleanupTrigger.RUN_FINISHED, created.plusMillis(999));
         assertThat(sameSecond).as("a retry may have created it in the second the attempt ended").isEmpty();
 
-        List<CleanupPerformed> secondAfter = cleaner.resources.deleteLabelled("tight", 1, "agents",
-                Map.of(SESSION, "tight"), CleanupTrigger.RUN_FINISHED, created.plusSeconds(1));
+        List<CleanupPerformed> secondAfter = cleaner.resources.deleteLabelled("tight", 1, WS, "agents", selector("tight"),
+                CleanupTrigger.RUN_FINISHED, created.plusSeconds(1));
         assertThat(secondAfter).extracting(CleanupPerformed::name).containsExactly("same-second");
     }
 
     @Test
     void judgesAResourceCarryingAnAttemptLabelByTheLabelAloneEvenInTheSecondTheAttemptEnded() {
-        create(client, ResourceKind.DEPLOYMENT, "agents", "labelled", labels(SESSION, "quick", MANAGED_BY, "vigil",
+        create(client, ResourceKind.DEPLOYMENT, "agents", "labelled", labels(SESSION, "quick", MANAGED_BY, "vigil", WORKSPACE, WS,
                 dev.vigil.contracts.Labels.ATTEMPT, "1"));
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("quick", 1, "agents", Map.of(SESSION, "quick"),
+        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("quick", 1, WS, "agents", selector("quick"),
                 CleanupTrigger.RUN_FINISHED, java.time.Instant.now().minusSeconds(30));
         assertThat(done).extracting(CleanupPerformed::name).containsExactly("labelled");
     }
@@ -144,10 +152,11 @@ class ResourceCleanerTest {
     @Test
     void repeatingACleanupFindsNothingAndFailsNothing() {
         createAllKinds(client, "agents", "web-r4", vigilLabels("r4"));
-        cleaner.resources.deleteLabelled("r4", 1, "agents", Map.of(SESSION, "r4"), CleanupTrigger.RUN_FINISHED);
+        cleaner.resources.deleteLabelled("r4", 1, WS, "agents", selector("r4"),
+                CleanupTrigger.RUN_FINISHED, null);
 
-        List<CleanupPerformed> again = cleaner.resources.deleteLabelled("r4", 1, "agents", Map.of(SESSION, "r4"),
-                CleanupTrigger.RUN_FINISHED);
+        List<CleanupPerformed> again = cleaner.resources.deleteLabelled("r4", 1, WS, "agents", selector("r4"),
+                CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(again).isEmpty();
         assertThat(cleaner.output.cleanups).hasSize(ResourceKind.values().length)
@@ -156,8 +165,11 @@ class ResourceCleanerTest {
 
     @Test
     void deletingOneThatIsAlreadyGoneIsASuccess() {
-        CleanupPerformed done = cleaner.resources.deleteOne("r5", 1, ResourceKind.SERVICE, "agents", "never-existed",
-                CleanupTrigger.GARBAGE_COLLECTION);
+        HasMetadata listed = create(client, ResourceKind.SERVICE, "agents", "gone-r5", vigilLabels("r5"));
+        client.services().inNamespace("agents").withName("gone-r5").delete();
+
+        CleanupPerformed done = cleaner.resources.delete("r5", 1, ResourceKind.SERVICE, listed,
+                CleanupTrigger.GARBAGE_COLLECTION, r -> true);
 
         assertThat(done.outcome()).isEqualTo(CleanupOutcome.ALREADY_GONE);
         assertThat(done.detail()).isNull();
@@ -167,10 +179,11 @@ class ResourceCleanerTest {
     void refusesNamespacesThatAreNotAllowed() {
         create(client, ResourceKind.POD, "kube-system", "p-r6", vigilLabels("r6"));
 
-        assertThatThrownBy(() -> cleaner.resources.deleteLabelled("r6", 1, "kube-system", Map.of(SESSION, "r6"),
-                CleanupTrigger.RUN_FINISHED)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> cleaner.resources.deleteOne("r6", 1, ResourceKind.POD, "kube-system", "p-r6",
-                CleanupTrigger.GARBAGE_COLLECTION)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> cleaner.resources.deleteLabelled("r6", 1, WS, "kube-system", selector("r6"),
+                CleanupTrigger.RUN_FINISHED, null)).isInstanceOf(IllegalArgumentException.class);
+        HasMetadata pod = get(client, ResourceKind.POD, "kube-system", "p-r6");
+        assertThatThrownBy(() -> cleaner.resources.delete("r6", 1, ResourceKind.POD, pod,
+                CleanupTrigger.GARBAGE_COLLECTION, r -> true)).isInstanceOf(IllegalArgumentException.class);
 
         assertThat(exists(client, ResourceKind.POD, "kube-system", "p-r6")).isTrue();
     }

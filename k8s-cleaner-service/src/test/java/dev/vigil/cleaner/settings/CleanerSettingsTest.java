@@ -13,7 +13,7 @@ class CleanerSettingsTest {
 
     private static CleanerSettings settings(List<String> namespaces, List<String> kinds, String runLabel) {
         return CleanerSettings.of(namespaces, kinds, runLabel, "app.kubernetes.io/managed-by", "vigil",
-                Duration.ofMinutes(10), TestSettings.FAST_RETRY, 10);
+                Duration.ofMinutes(10), Duration.ofMinutes(10), TestSettings.FAST_RETRY, 10);
     }
 
     @Test
@@ -40,6 +40,16 @@ class CleanerSettingsTest {
                 .hasMessageContaining("must differ");
         assertThatThrownBy(() -> settings(List.of("agents"), List.of("Pod"), "bad key!"))
                 .hasMessageContaining("run label key");
+        assertThatThrownBy(() -> settings(List.of("agents"), List.of("Pod"), "vigil.dev/workspace"))
+                .hasMessageContaining("must differ");
+    }
+
+    @Test
+    void refusesAnOrphanAgeShorterThanTheLongestRun() {
+        assertThatThrownBy(() -> CleanerSettings.of(List.of("agents"), List.of("Pod"), "session",
+                "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10), Duration.ofDays(30),
+                TestSettings.FAST_RETRY, 10))
+                .hasMessageContaining("orphan age (PT10M) must not be shorter than the longest a run may live (PT720H)");
     }
 
     @Test
