@@ -14,6 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
 import dev.vigil.cleaner.TestSettings;
+import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.contracts.Labels;
+import dev.vigil.contracts.event.CleanupTarget;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
 import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
@@ -22,6 +25,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -167,5 +172,59 @@ class GarbageCollectorTest {
         assertThat(sweep.skipped()).isTrue();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "stray")).isTrue();
         assertThat(starting.count("vigil.cleaner.gc.sweeps", "result", "skipped")).isEqualTo(1);
+    }
+
+    @Test
+    void aResourceWhoseRunLabelIsNotARunVigilKnowsIsReportedAtOnceAndDeletedOnlyPastTheOrphanAge() {
+        Cleaner month = new Cleaner(client, CleanerSettings.of(List.of("agents"), List.of("Deployment"), "session",
+                MANAGED_BY, "vigil", Duration.ofDays(31), Duration.ofDays(30), TestSettings.FAST_RETRY, 100));
+        month.store.apply(created("chat-91-run", 1, new CleanupTarget("agents",
+                Labels.selector("session", "chat-91-run", "ws-1", Map.of("chat", "chat-91")))));
+        month.store.markReady();
+        create(client, ResourceKind.DEPLOYMENT, "agents", "chat-91", labels(SESSION, "chat-91", MANAGED_BY, "vigil",
+                WORKSPACE, "ws-1"));
+        month.store.markCaughtUp(Instant.now().plus(Duration.ofMinutes(11)));
+
+        month.gc.sweep();
+        month.gc.sweep();
+
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "chat-91")).as("ten minutes is no orphan age").isTrue();
+        assertThat(month.output.cleanups).as("reported once, not every sweep").singleElement().satisfies(report -> {
+            assertThat(report.outcome()).isEqualTo(CleanupOutcome.SPARED);
+            assertThat(report.runId()).isEqualTo("chat-91");
+            assertThat(report.detail()).contains("unknown to Vigil", "PT744H");
+        });
+        assertThat(month.registry.get("vigil.cleaner.gc.unknown.run.resources").gauge().value()).isEqualTo(1);
+
+        month.store.markCaughtUp(Instant.now().plus(Duration.ofDays(31)).plusSeconds(5));
+        assertThat(month.gc.sweep().deleted()).isEqualTo(1);
+        assertThat(month.registry.get("vigil.cleaner.gc.unknown.run.resources").gauge().value()).isZero();
+    }
+
+    @Test
+    void neverTouchesAResourceWithoutTheWorkspaceLabelOrWithAnotherWorkspaceThanItsRuns() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "no-workspace", labels(SESSION, "done-run", MANAGED_BY, "vigil"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "other-workspace", vigilLabels("done-run", "other"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "unknown-no-workspace",
+                labels(SESSION, "never-heard-of", MANAGED_BY, "vigil"));
+        horizonIn(Duration.ofDays(1));
+
+        assertThat(cleaner.gc.sweep().orphans()).isZero();
+
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "no-workspace")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "other-workspace")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "unknown-no-workspace")).isTrue();
+        assertThat(cleaner.count("vigil.cleaner.cleanups.refused", "reason", "workspace_mismatch")).isEqualTo(1);
+    }
+
+    @Test
+    void aLiveRunsResourceIsNeverCollectedInAnyWorkspaceEvenPastTheOrphanAge() {
+        create(client, ResourceKind.DEPLOYMENT, "agents", "live-elsewhere", vigilLabels("live-run", "other"));
+        create(client, ResourceKind.DEPLOYMENT, "agents", "live", vigilLabels("live-run"));
+        horizonIn(Duration.ofDays(365));
+
+        assertThat(cleaner.gc.sweep().orphans()).isZero();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "live-elsewhere")).isTrue();
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "live")).isTrue();
     }
 }

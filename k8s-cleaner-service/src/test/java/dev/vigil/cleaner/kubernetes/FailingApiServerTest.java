@@ -19,6 +19,7 @@ import dev.vigil.cleaner.TestSettings;
 import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -141,6 +142,43 @@ class FailingApiServerTest {
 
         assertThat(done.outcome()).isEqualTo(CleanupOutcome.ALREADY_GONE);
         assertThat(cleaner.count("vigil.cleaner.resources.already.gone", "kind", "Deployment")).isEqualTo(1);
+    }
+
+    @Test
+    void anObjectReCreatedUnderTheSameNameAfterItWasListedIsNotDeleted() {
+        HasMetadata listed = create(client, ResourceKind.DEPLOYMENT, "agents", "web-u1", vigilLabels("u1"));
+        client.apps().deployments().inNamespace("agents").withName("web-u1").delete();
+        HasMetadata successor = create(client, ResourceKind.DEPLOYMENT, "agents", "web-u1", vigilLabels("u1"));
+
+        CleanupPerformed done = cleaner.resources.delete("u1", 1, ResourceKind.DEPLOYMENT, listed,
+                CleanupTrigger.RUN_FINISHED, r -> true);
+
+        assertThat(done.outcome()).isEqualTo(CleanupOutcome.SPARED);
+        assertThat(done.detail()).contains("re-created", listed.getMetadata().getUid(), successor.getMetadata().getUid());
+        assertThat(get(client, ResourceKind.DEPLOYMENT, "agents", "web-u1").getMetadata().getUid())
+                .isEqualTo(successor.getMetadata().getUid());
+        assertThat(cleaner.count("vigil.cleaner.cleanups.refused", "reason", "replaced")).isEqualTo(1);
+    }
+
+    @Test
+    void anObjectRelabelledAfterItWasListedIsNotDeletedButOneWhoseStatusChangedIs() {
+        HasMetadata relabelled = create(client, ResourceKind.DEPLOYMENT, "agents", "web-u2", vigilLabels("u2"));
+        HasMetadata touched = create(client, ResourceKind.DEPLOYMENT, "agents", "web-u3", vigilLabels("u3"));
+        client.apps().deployments().inNamespace("agents").withName("web-u2")
+                .edit(d -> { d.getMetadata().getLabels().put(SESSION, "someone-else"); return d; });
+        client.apps().deployments().inNamespace("agents").withName("web-u3")
+                .edit(d -> { d.getMetadata().setAnnotations(Map.of("replicas", "scaled")); return d; });
+
+        CleanupPerformed spared = cleaner.resources.delete("u2", 1, ResourceKind.DEPLOYMENT, relabelled,
+                CleanupTrigger.RUN_FINISHED, current -> ResourceCleaner.carriesAll(current, vigilLabels("u2")));
+        CleanupPerformed deleted = cleaner.resources.delete("u3", 1, ResourceKind.DEPLOYMENT, touched,
+                CleanupTrigger.RUN_FINISHED, current -> ResourceCleaner.carriesAll(current, vigilLabels("u3")));
+
+        assertThat(spared.outcome()).isEqualTo(CleanupOutcome.SPARED);
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-u2")).isTrue();
+        assertThat(deleted.outcome()).isEqualTo(CleanupOutcome.DELETED);
+        assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-u3")).isFalse();
+        assertThat(api.count("DELETE", DEPLOYMENTS + "/web-u3")).as("refused once on the old resourceVersion").isEqualTo(2);
     }
 
     @Test

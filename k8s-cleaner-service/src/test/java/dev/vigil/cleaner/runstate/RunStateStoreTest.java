@@ -105,4 +105,59 @@ class RunStateStoreTest {
         assertThat(store.ready()).isTrue();
         assertThat(store.caughtUpAt()).contains(Instant.EPOCH);
     }
+
+    @Test
+    void everyChangeIsWrittenToTheChangelogAndAReplayOfWhatIsKnownWritesNothing() {
+        java.util.List<RunState> written = new java.util.ArrayList<>();
+        java.util.List<String> forgotten = new java.util.ArrayList<>();
+        RunStateStore logged = new RunStateStore(100, new RunStateChangelog() {
+            @Override
+            public void changed(RunState state) {
+                written.add(state);
+            }
+
+            @Override
+            public void forgotten(String runId) {
+                forgotten.add(runId);
+            }
+        });
+        var created = created("c1", 1, target("agents", "c1"));
+        var started = started("c1", 1);
+        logged.apply(created);
+        logged.apply(started);
+        assertThat(written).singleElement().satisfies(s -> {
+            assertThat(s.live()).isTrue();
+            assertThat(s.workspace()).isEqualTo("ws-1");
+            assertThat(s.target()).isEqualTo(target("agents", "c1"));
+        });
+
+        logged.apply(created);
+        logged.apply(started);
+        assertThat(written).as("a replay changes nothing").hasSize(1);
+
+        logged.apply(finished("c1", 1));
+        assertThat(written).hasSize(2).last().satisfies(s -> assertThat(s.terminal()).isTrue());
+        assertThat(forgotten).isEmpty();
+    }
+
+    @Test
+    void aStoreRestoredFromItsChangelogKnowsALiveRunWithoutItsEventsAndOlderEventsDoNotUndoIt() {
+        RunStateStore before = new RunStateStore(100);
+        before.apply(created("long", 2, target("agents", "long")));
+        RunStateStore restarted = new RunStateStore(100);
+
+        restarted.restore("long", before.get("long").orElseThrow());
+        restarted.restore("gone", null);
+        restarted.apply(finished("long", 1));
+
+        assertThat(restarted.isLive("long")).isTrue();
+        assertThat(restarted.get("long")).hasValueSatisfying(s -> {
+            assertThat(s.attempt()).isEqualTo(2);
+            assertThat(s.workspace()).isEqualTo("ws-1");
+        });
+        assertThat(restarted.liveCount()).isEqualTo(1);
+        restarted.restore("long", null);
+        assertThat(restarted.isLive("long")).isFalse();
+        assertThat(restarted.size()).isZero();
+    }
 }
