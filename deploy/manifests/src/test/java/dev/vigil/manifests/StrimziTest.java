@@ -220,6 +220,10 @@ class StrimziTest {
         for (Topic<?, ?> topic : List.of(catalog.cleanups(), catalog.deadLetters())) {
             assertThat(allows(cleaner, "topic", topic.name(), "Write")).as("cleaner writes %s", topic.name()).isTrue();
         }
+        for (String operation : List.of("Read", "Write")) {
+            assertThat(allows(cleaner, "topic", catalog.cleanerRunState().name(), operation))
+                    .as("cleaner %s its run-state changelog", operation).isTrue();
+        }
         String cleanerGroup = rendered.env(rendered.service("k8s-cleaner-service"))
                 .getOrDefault("VIGIL_CLEANER_CONSUMER_GROUP_ID", applicationYmlDefault("k8s-cleaner-service",
                         "VIGIL_CLEANER_CONSUMER_GROUP_ID"));
