@@ -21,6 +21,7 @@ public final class SweeperMetrics {
     private final Counter progressReports;
     private final Counter heartbeatsKept;
     private final Counter blackouts;
+    private final Counter sweepFailures;
     private final DistributionSummary overshoot;
 
     public SweeperMetrics(MeterRegistry registry) {
@@ -40,6 +41,8 @@ public final class SweeperMetrics {
         progressReports = Counter.builder("vigil.sweeper.progress.reports").description("progress summaries emitted").register(registry);
         blackouts = Counter.builder("vigil.sweeper.blackouts")
                 .description("gaps in broker time (nothing appended) not counted against timeouts").register(registry);
+        sweepFailures = Counter.builder("vigil.sweeper.sweep.failures")
+                .description("deadlines dropped because handling them threw (each logged as ERROR)").register(registry);
         overshoot = DistributionSummary.builder("vigil.sweeper.detection.overshoot")
                 .description("wall-clock emit time minus the timeout's due time on the broker clock")
                 .baseUnit("milliseconds").publishPercentiles(0.5, 0.99).publishPercentileHistogram()
@@ -61,6 +64,10 @@ public final class SweeperMetrics {
     public void deadLettered(String topic) {
         deadLetters.computeIfAbsent(topic, t -> Counter.builder("vigil.sweeper.dead.letters").tag("topic", t)
                 .description("input records sent to the dead-letter topic").register(registry)).increment();
+    }
+
+    public void sweepFailed() {
+        sweepFailures.increment();
     }
 
     public void runCreated() {

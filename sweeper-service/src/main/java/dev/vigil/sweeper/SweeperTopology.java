@@ -48,7 +48,7 @@ public final class SweeperTopology {
         KStream<byte[], byte[]> runInput = builder.stream(List.of(topics.heartbeats().name(), topics.runEvents().name()),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("run-input"));
         KStream<String, Emitted> runOutput = runInput.process(
-                () -> new RunSweeper(topics.heartbeats().name(), config, metrics), Named.as("run-sweeper"),
+                () -> new RunSweeper(topics.heartbeats().name(), topics.runEvents().name(), config, metrics), Named.as("run-sweeper"),
                 RunSweeper.RUNS, RunSweeper.DEADLINES, RunSweeper.CLOCK);
 
         KStream<byte[], byte[]> links = runOutput
@@ -64,7 +64,7 @@ public final class SweeperTopology {
         KStream<byte[], byte[]> agentInput = builder.stream(topics.agentHeartbeats().name(),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName("agent-input"));
         KStream<String, Emitted> agentOutput = agentInput.merge(links, Named.as("agent-input-and-links"))
-                .process(() -> new AgentSweeper(config, metrics), Named.as("agent-sweeper"),
+                .process(() -> new AgentSweeper(topics.agentHeartbeats().name(), config, metrics), Named.as("agent-sweeper"),
                         AgentSweeper.AGENTS, AgentSweeper.AGENT_RUNS, AgentSweeper.DEADLINES, AgentSweeper.CLOCK);
         route(topics, agentOutput, "agent");
         return builder.build();

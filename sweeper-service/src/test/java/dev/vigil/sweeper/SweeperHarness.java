@@ -17,14 +17,16 @@ import dev.vigil.contracts.topic.TopicCatalog;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.Random;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -38,6 +40,11 @@ import org.apache.kafka.streams.test.TestRecord;
  * time (what {@code LogAppendTime} would stamp). It plays the watermark ticker too: before each
  * record it pipes the ticks (every {@value #TICK_MS} ms) that the ticker would have written since the
  * last one, unless a test declares a {@link #blackout(long)}.
+ *
+ * <p>Records reach the task in the order piped, unless the harness reorders partitions the way a real
+ * consumer may: {@link #interleaved(long)} delivers the input topics in a random (seeded) interleaving
+ * that keeps each topic's own order, and {@link #hold(String)} keeps one topic's records back until
+ * {@link #release(String)}. Outputs, metrics and stores are read only after everything piped is in.
  */
 final class SweeperHarness implements AutoCloseable {
 
@@ -48,10 +55,14 @@ final class SweeperHarness implements AutoCloseable {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final SweeperMetrics metrics = new SweeperMetrics(registry);
     final TopologyTestDriver driver;
-    private final TestInputTopic<String, Heartbeat> heartbeats;
-    private final TestInputTopic<String, AgentHeartbeat> agentHeartbeats;
-    private final TestInputTopic<String, RunEvent> runEvents;
     private final List<TestInputTopic<byte[], byte[]>> raw = new ArrayList<>();
+    private final List<String> inputNames = List.of(TOPICS.heartbeats().name(), TOPICS.runEvents().name(),
+            TOPICS.agentHeartbeats().name());
+    private final List<ArrayDeque<TestRecord<byte[], byte[]>>> queued = List.of(new ArrayDeque<>(), new ArrayDeque<>(),
+            new ArrayDeque<>());
+    private final boolean[] held = new boolean[3];
+    private Random interleave;
+    private Long seed;
     private final TestOutputTopic<String, RunTimedOut> timeouts;
     private final TestOutputTopic<String, RunActivity> activity;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
@@ -71,13 +82,7 @@ final class SweeperHarness implements AutoCloseable {
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         driver = new TopologyTestDriver(SweeperTopology.build(TOPICS, config, metrics, false), props, Instant.EPOCH);
-        heartbeats = driver.createInputTopic(TOPICS.heartbeats().name(), new StringSerializer(),
-                TOPICS.heartbeats().valueSerde().serializer());
-        agentHeartbeats = driver.createInputTopic(TOPICS.agentHeartbeats().name(), new StringSerializer(),
-                TOPICS.agentHeartbeats().valueSerde().serializer());
-        runEvents = driver.createInputTopic(TOPICS.runEvents().name(), new StringSerializer(),
-                TOPICS.runEvents().valueSerde().serializer());
-        for (String topic : List.of(TOPICS.heartbeats().name(), TOPICS.runEvents().name(), TOPICS.agentHeartbeats().name())) {
+        for (String topic : inputNames) {
             raw.add(driver.createInputTopic(topic, new ByteArraySerializer(), new ByteArraySerializer()));
         }
         timeouts = driver.createOutputTopic(TOPICS.timeouts().name(), new StringDeserializer(),
@@ -86,6 +91,58 @@ final class SweeperHarness implements AutoCloseable {
                 TOPICS.runActivity().valueSerde().deserializer());
         deadLetters = driver.createOutputTopic(TOPICS.deadLetters().name(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
+    }
+
+    /** Delivers the input topics in a random interleaving from now on (each topic in its own order). */
+    SweeperHarness interleaved(long seed) {
+        this.seed = seed;
+        this.interleave = new Random(seed);
+        return this;
+    }
+
+    /** The interleaving's seed, or null if records are delivered as piped. */
+    Long seed() {
+        return seed;
+    }
+
+    /** Keeps {@code topic}'s records back (as if its partition lagged) until {@link #release}. */
+    void hold(String topic) {
+        held[inputNames.indexOf(topic)] = true;
+    }
+
+    /** Delivers what was held back of {@code topic}, and from now on its records as they come. */
+    void release(String topic) {
+        held[inputNames.indexOf(topic)] = false;
+        deliver();
+    }
+
+    private void pipe(int topic, TestRecord<byte[], byte[]> record) {
+        queued.get(topic).add(record);
+        if (interleave == null) {
+            deliver();
+        }
+    }
+
+    /** Delivers everything queued that is not held back, in order per topic, interleaved when asked to. */
+    private void deliver() {
+        List<Integer> ready = new ArrayList<>(3);
+        while (true) {
+            ready.clear();
+            for (int i = 0; i < queued.size(); i++) {
+                if (!held[i] && !queued.get(i).isEmpty()) {
+                    ready.add(i);
+                }
+            }
+            if (ready.isEmpty()) {
+                return;
+            }
+            int topic = interleave == null ? ready.get(0) : ready.get(interleave.nextInt(ready.size()));
+            raw.get(topic).pipeInput(queued.get(topic).poll());
+        }
+    }
+
+    private static byte[] bytes(String key) {
+        return key == null ? null : key.getBytes(StandardCharsets.UTF_8);
     }
 
     static RunTimeouts timeouts(long heartbeatMs, long startMs, long stopMs, long maxMs) {
@@ -99,8 +156,8 @@ final class SweeperHarness implements AutoCloseable {
 
     void created(String runId, int attempt, long at, RunTimeouts timeouts, String agentId) {
         tickUpTo(at);
-        runEvents.pipeInput(new TestRecord<>(runId, RunCreated.of(runId, attempt, "acme", "key-" + runId, "test",
-                agentId, timeouts, CleanupTarget.of("agents", "session", runId)), Instant.ofEpochMilli(at)));
+        runEvent(RunCreated.of(runId, attempt, "acme", "key-" + runId, "test",
+                agentId, timeouts, CleanupTarget.of("agents", "session", runId)), at);
     }
 
     void heartbeat(String runId, int attempt, long at) {
@@ -109,8 +166,8 @@ final class SweeperHarness implements AutoCloseable {
 
     void heartbeat(String runId, int attempt, long at, Long steps, String message) {
         tickUpTo(at);
-        heartbeats.pipeInput(new TestRecord<>(runId, Heartbeat.of(runId, attempt, null, 0, steps, message),
-                Instant.ofEpochMilli(at)));
+        pipe(0, new TestRecord<>(bytes(runId), TOPICS.heartbeats().valueSerde().serializer().serialize("",
+                Heartbeat.of(runId, attempt, null, 0, steps, message)), new RecordHeaders(), Instant.ofEpochMilli(at)));
     }
 
     /** Heartbeats every {@code everyMs} from {@code from} (inclusive) to {@code to} (exclusive). */
@@ -122,20 +179,24 @@ final class SweeperHarness implements AutoCloseable {
 
     void agentHeartbeat(String agentId, long at, Duration grace) {
         tickUpTo(at);
-        agentHeartbeats.pipeInput(new TestRecord<>(agentId, AgentHeartbeat.of(agentId, "instance-1", 0, grace),
-                Instant.ofEpochMilli(at)));
+        pipe(2, new TestRecord<>(bytes(agentId), TOPICS.agentHeartbeats().valueSerde().serializer().serialize("",
+                AgentHeartbeat.of(agentId, "instance-1", 0, grace)), new RecordHeaders(), Instant.ofEpochMilli(at)));
     }
 
     void stopRequested(String runId, int attempt, int stopAttempt, long at) {
         tickUpTo(at);
-        runEvents.pipeInput(new TestRecord<>(runId, RunStopRequested.of(runId, attempt, stopAttempt, "user:test", null),
-                Instant.ofEpochMilli(at)));
+        runEvent(RunStopRequested.of(runId, attempt, stopAttempt, "user:test", null), at);
     }
 
     void finished(String runId, int attempt, long at) {
         tickUpTo(at);
-        runEvents.pipeInput(new TestRecord<>(runId, RunFinished.of(runId, attempt, "acme", "key-" + runId,
-                RunStatus.SUCCEEDED, Reason.COMPLETED, null, null), Instant.ofEpochMilli(at)));
+        runEvent(RunFinished.of(runId, attempt, "acme", "key-" + runId, RunStatus.SUCCEEDED, Reason.COMPLETED, null,
+                null), at);
+    }
+
+    private void runEvent(RunEvent event, long at) {
+        pipe(1, new TestRecord<>(bytes(event.runId()), TOPICS.runEvents().valueSerde().serializer().serialize("", event),
+                new RecordHeaders(), Instant.ofEpochMilli(at)));
     }
 
     /** Nothing is appended anywhere until {@code until} (the broker is down): no ticks either. */
@@ -156,11 +217,20 @@ final class SweeperHarness implements AutoCloseable {
     /** One watermark tick on every input topic at broker time {@code at}, as the ticker writes them. */
     void tick(long at) {
         lastTick = Math.max(lastTick, at);
-        for (TestInputTopic<byte[], byte[]> topic : raw) {
-            RecordHeaders headers = new RecordHeaders();
-            headers.add(VigilHeaders.WATERMARK, new byte[0]);
-            topic.pipeInput(new TestRecord<>(null, null, headers, Instant.ofEpochMilli(at)));
+        for (int topic = 0; topic < raw.size(); topic++) {
+            tick(topic, at);
         }
+    }
+
+    /** One watermark tick on {@code topic} alone. */
+    void tick(String topic, long at) {
+        tick(inputNames.indexOf(topic), at);
+    }
+
+    private void tick(int topic, long at) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(VigilHeaders.WATERMARK, new byte[0]);
+        pipe(topic, new TestRecord<>(null, null, headers, Instant.ofEpochMilli(at)));
     }
 
     /** Ticks every {@code everyMs} up to and including {@code to}. */
@@ -173,19 +243,41 @@ final class SweeperHarness implements AutoCloseable {
 
 
     void rawHeartbeat(byte[] key, byte[] value, long at) {
-        raw.get(0).pipeInput(new TestRecord<>(key, value, new RecordHeaders(), Instant.ofEpochMilli(at)));
+        pipe(0, new TestRecord<>(key, value, new RecordHeaders(), Instant.ofEpochMilli(at)));
     }
 
     void rawRunEvent(byte[] key, byte[] value, long at) {
-        raw.get(1).pipeInput(new TestRecord<>(key, value, new RecordHeaders(), Instant.ofEpochMilli(at)));
+        pipe(1, new TestRecord<>(key, value, new RecordHeaders(), Instant.ofEpochMilli(at)));
     }
 
     void rawAgentHeartbeat(byte[] key, byte[] value, long at) {
-        raw.get(2).pipeInput(new TestRecord<>(key, value, new RecordHeaders(), Instant.ofEpochMilli(at)));
+        pipe(2, new TestRecord<>(key, value, new RecordHeaders(), Instant.ofEpochMilli(at)));
+    }
+
+    /** Delivers everything piped that is not held back; every read below does it first. */
+    SweeperHarness flush() {
+        deliver();
+        return this;
+    }
+
+    SweeperMetrics metrics() {
+        flush();
+        return metrics;
+    }
+
+    double counter(String name) {
+        flush();
+        return registry.get(name).counter().count();
+    }
+
+    KeyValueStore<Object, Object> store(String name) {
+        flush();
+        return driver.getKeyValueStore(name);
     }
 
     /** Every timeout emitted so far. */
     List<RunTimedOut> timedOut() {
+        flush();
         timeouts.readValuesToList().forEach(timedOut::add);
         return timedOut;
     }
@@ -195,11 +287,13 @@ final class SweeperHarness implements AutoCloseable {
     }
 
     List<RunActivity> activity() {
+        flush();
         activity.readValuesToList().forEach(activities::add);
         return activities;
     }
 
     List<TestRecord<byte[], byte[]>> deadLetters() {
+        flush();
         return deadLetters.readRecordsToList();
     }
 
@@ -210,7 +304,11 @@ final class SweeperHarness implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     SweeperHarness restarted() {
+        flush();
         SweeperHarness next = new SweeperHarness(config);
+        if (seed != null) {
+            next.interleaved(seed + 1);
+        }
         driver.getAllStateStores().forEach((name, store) -> {
             if (store instanceof KeyValueStore<?, ?> from) {
                 KeyValueStore<Object, Object> to = next.driver.getKeyValueStore(name);

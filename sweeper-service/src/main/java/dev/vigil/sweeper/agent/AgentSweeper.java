@@ -46,8 +46,13 @@ public final class AgentSweeper extends SweepingProcessor {
     private KeyValueStore<String, byte[]> agents;
     private KeyValueStore<String, byte[]> agentRuns;
 
-    public AgentSweeper(SweeperConfig config, SweeperMetrics metrics) {
-        super(CLOCK, DEADLINES, config.punctuateInterval(), config.blackoutThreshold(), metrics);
+    /**
+     * The watermark is the agent heartbeats' partition alone: the links are data, re-keyed from other tasks
+     * with their own times, and an agent's liveness depends only on its own beats being processed.
+     */
+    public AgentSweeper(String agentHeartbeatsTopic, SweeperConfig config, SweeperMetrics metrics) {
+        super(CLOCK, DEADLINES, List.of(agentHeartbeatsTopic), config.punctuateInterval(), config.blackoutThreshold(),
+                config.maxDuePerPunctuation(), metrics);
         this.config = config;
     }
 
@@ -96,34 +101,31 @@ public final class AgentSweeper extends SweepingProcessor {
     }
 
     @Override
-    protected void sweep(long now) {
-        for (DeadlineQueue.Due due : deadlines.due(now, config.maxDuePerPunctuation())) {
-            deadlines.remove(due.at(), due.id());
-            String agentId = due.id();
-            Agent agent = load(agentId);
-            if (agent == null || agent.scheduledAt != due.at()) {
-                continue;
-            }
-            long next;
-            if (agent.lost) {
-                next = agent.lastSeen + config.agentRetention().toMillis();
-                if (now >= next) {
-                    agents.delete(agentId);
-                    continue;
-                }
-            } else {
-                long lostAt = clock.dueAt(agent.lastSeen, agent.grace, now);
-                if (lostAt <= now) {
-                    lose(agentId, agent, lostAt, now);
-                    next = agent.lastSeen + config.agentRetention().toMillis();
-                } else {
-                    next = lostAt;
-                }
-            }
-            agent.scheduledAt = next;
-            deadlines.add(next, agentId);
-            save(agentId, agent);
+    protected void onDue(DeadlineQueue.Due due, long now) {
+        String agentId = due.id();
+        Agent agent = load(agentId);
+        if (agent == null || agent.scheduledAt != due.at()) {
+            return;
         }
+        long next;
+        if (agent.lost) {
+            next = agent.lastSeen + config.agentRetention().toMillis();
+            if (now >= next) {
+                agents.delete(agentId);
+                return;
+            }
+        } else {
+            long lostAt = clock.dueAt(agent.lastSeen, agent.grace, now);
+            if (lostAt <= now) {
+                lose(agentId, agent, lostAt, now);
+                next = agent.lastSeen + config.agentRetention().toMillis();
+            } else {
+                next = lostAt;
+            }
+        }
+        agent.scheduledAt = next;
+        deadlines.add(next, agentId);
+        save(agentId, agent);
     }
 
     private void lose(String agentId, Agent agent, long lostAt, long now) {

@@ -8,14 +8,15 @@ import java.util.List;
 
 /**
  * What the sweeper knows of one run: its current attempt, phase, timeouts and the broker times that
- * matter. Kept small (a compact binary form of 115 bytes plus the agent id) because there is one per
- * tracked run.
+ * matter, and the heartbeats of an attempt newer than any created yet (a retry's worker may beat before
+ * its {@code RunCreated} is read). Kept small (a compact binary form of 160 bytes plus the agent id)
+ * because there is one per tracked run.
  */
 public final class RunState {
 
     /** Where the run is, as far as detection is concerned. */
     public enum Phase {
-        /** Heartbeats seen but no RunCreated yet (the outbox may be behind the worker). */
+        /** Heartbeats seen but no RunCreated yet (the outbox may be behind the worker); attempt is 0. */
         UNKNOWN,
         PENDING,
         RUNNING,
@@ -53,12 +54,62 @@ public final class RunState {
     long finishedAt = NONE;
     /** The last-heartbeat time as last written to the store (not itself stored). */
     long writtenHeartbeatAt = NONE;
+    /**
+     * The sweeper incarnation that processed the last heartbeat. Another incarnation may have kept later
+     * beats in memory only (see {@code RunSweeper}), so a state restored from the store by a new one is
+     * given half a heartbeat timeout of slack until it sees a beat itself.
+     */
+    long beatsSeenBy;
+    /** Set on load when {@link #beatsSeenBy} is another incarnation (not itself stored). */
+    boolean beatsMayBeLost;
+    /** Heartbeats of an attempt newer than {@link #attempt}, not yet created: which, first, last, how many. */
+    int aheadAttempt;
+    long aheadFirstAt = NONE;
+    long aheadLastAt = NONE;
+    long aheadBeats;
     /** The due time of this run's entry in the deadline queue, or NONE. */
     long scheduledAt = NONE;
 
     RunState(int attempt, Phase phase) {
         this.attempt = attempt;
         this.phase = phase;
+    }
+
+    /** A run known only from heartbeats of attempts not created yet. */
+    static RunState unknown() {
+        return new RunState(0, Phase.UNKNOWN);
+    }
+
+    /** Notes a heartbeat of {@code newer}, an attempt not created yet; beats of another one start over. */
+    void aheadBeat(int newer, long at) {
+        if (aheadAttempt != newer) {
+            aheadAttempt = newer;
+            aheadFirstAt = at;
+            aheadBeats = 0;
+        }
+        aheadLastAt = Math.max(aheadLastAt, at);
+        aheadBeats++;
+    }
+
+    /**
+     * Carries over what {@code previous} (the state this one replaces) saw of attempts not created yet:
+     * beats of this attempt become its own (returns true: it has started), beats of a newer one stay aside.
+     */
+    boolean inheritAheadBeats(RunState previous) {
+        if (previous == null || previous.aheadAttempt < attempt) {
+            return false;
+        }
+        if (previous.aheadAttempt == attempt) {
+            firstHeartbeatAt = previous.aheadFirstAt;
+            lastHeartbeatAt = previous.aheadLastAt;
+            heartbeats = previous.aheadBeats;
+            return true;
+        }
+        aheadAttempt = previous.aheadAttempt;
+        aheadFirstAt = previous.aheadFirstAt;
+        aheadLastAt = previous.aheadLastAt;
+        aheadBeats = previous.aheadBeats;
+        return false;
     }
 
     public int attempt() {
@@ -97,7 +148,8 @@ public final class RunState {
         if (phase == Phase.PENDING) {
             armed.add(new Armed(Reason.START_TIMEOUT, createdAt, startTimeout, true));
         } else if (started()) {
-            armed.add(new Armed(Reason.HEARTBEAT_TIMEOUT, lastHeartbeatAt, heartbeatTimeout, true));
+            armed.add(new Armed(Reason.HEARTBEAT_TIMEOUT, lastHeartbeatAt,
+                    heartbeatTimeout + (beatsMayBeLost ? heartbeatTimeout / 2 : 0), true));
         }
         if (phase == Phase.TERMINATING && stopTimedOutFor != stopAttempt) {
             armed.add(new Armed(Reason.STOP_TIMEOUT, stopRequestedAt, stopTimeout, true));
@@ -108,9 +160,10 @@ public final class RunState {
 
     /** When the state may be forgotten, for phases that only wait to expire. */
     long expiresAt(long finishedRetention, long unknownRetention) {
+        long ahead = aheadAttempt == 0 ? NONE : aheadLastAt + unknownRetention;
         return switch (phase) {
-            case UNKNOWN -> lastHeartbeatAt + unknownRetention;
-            case TIMED_OUT, FINISHED -> finishedAt + finishedRetention;
+            case UNKNOWN -> ahead;
+            case TIMED_OUT, FINISHED -> Math.max(finishedAt + finishedRetention, ahead);
             default -> NONE;
         };
     }
@@ -148,15 +201,17 @@ public final class RunState {
     }
 
     /**
-     * Format 1, with {@link #reportedProgress} appended: a reader of the original format 1 ignores the
-     * trailing int, and {@link #decode} reads states written without it as 0 (the next summary is then
-     * simply reported). Earlier releases padded the state with 8 zero bytes, which read as 0 too. New
-     * fields go at the end the same way.
+     * Format 2: format 1 (whose agent id length is read unsigned: ids are ASCII of up to 128 bytes) with
+     * {@link #beatsSeenBy} and the beats ahead appended. New fields go at the end, read as absent when a
+     * shorter state is decoded.
      */
     byte[] encode() {
         byte[] agent = agentId == null ? new byte[0] : agentId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 8 * 8 + 2 * 4 + 4);
-        out.put((byte) 1); // format version
+        if (agent.length > 255) {
+            throw new IllegalArgumentException("agent id longer than 255 bytes: " + agent.length);
+        }
+        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8);
+        out.put((byte) 2); // format version
         out.put((byte) phase.ordinal());
         out.putInt(attempt);
         out.put((byte) agent.length).put(agent);
@@ -165,18 +220,20 @@ public final class RunState {
         out.putInt(stopAttempt).putInt(stopTimedOutFor);
         out.putLong(heartbeats).putLong(lastProgressAt).putLong(finishedAt).putLong(scheduledAt);
         out.putInt(reportedProgress);
+        out.putLong(beatsSeenBy);
+        out.putInt(aheadAttempt).putLong(aheadFirstAt).putLong(aheadLastAt).putLong(aheadBeats);
         return out.array();
     }
 
     static RunState decode(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         byte format = in.get();
-        if (format != 1) {
+        if (format != 1 && format != 2) {
             throw new IllegalStateException("unknown run state format " + format);
         }
         Phase phase = Phase.values()[in.get()];
         RunState state = new RunState(in.getInt(), phase);
-        byte[] agent = new byte[in.get()];
+        byte[] agent = new byte[in.get() & 0xff];
         in.get(agent);
         state.agentId = agent.length == 0 ? null : new String(agent, StandardCharsets.UTF_8);
         state.heartbeatTimeout = in.getLong();
@@ -194,6 +251,22 @@ public final class RunState {
         state.finishedAt = in.getLong();
         state.scheduledAt = in.getLong();
         state.reportedProgress = in.remaining() >= Integer.BYTES ? in.getInt() : 0;
+        if (format == 2) {
+            state.beatsSeenBy = in.getLong();
+            state.aheadAttempt = in.getInt();
+            state.aheadFirstAt = in.getLong();
+            state.aheadLastAt = in.getLong();
+            state.aheadBeats = in.getLong();
+        } else if (phase == Phase.UNKNOWN) {
+            // Format 1 kept an unknown run's beats in the attempt's own fields.
+            state.aheadBeat(state.attempt, state.firstHeartbeatAt);
+            state.aheadLastAt = state.lastHeartbeatAt;
+            state.aheadBeats = state.heartbeats;
+            state.attempt = 0;
+            state.firstHeartbeatAt = NONE;
+            state.lastHeartbeatAt = NONE;
+            state.heartbeats = 0;
+        }
         state.writtenHeartbeatAt = state.lastHeartbeatAt;
         return state;
     }

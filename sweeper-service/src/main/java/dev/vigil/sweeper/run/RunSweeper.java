@@ -20,7 +20,9 @@ import dev.vigil.sweeper.stream.SweepingProcessor;
 import dev.vigil.sweeper.time.DeadlineQueue;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -33,15 +35,17 @@ import org.slf4j.LoggerFactory;
  * one entry in the deadline queue, at or before its earliest due time; a heartbeat only updates the
  * run's state (it never touches the queue), and an entry that comes due for a run that heartbeat
  * since is simply moved to the new due time. Each timeout fires once per run attempt (a stop timeout
- * once per stop request).
+ * once per stop request). A heartbeat of an attempt newer than the current one changes nothing about
+ * the current one: it is kept aside, and a {@code RunCreated} of that attempt takes it over.
  *
  * <p>A heartbeat that changes nothing but the run's last-heartbeat time is written through to the
  * store (and so to its changelog) only once that time has moved by half the heartbeat timeout since
- * it was last written; in between the state is kept in memory. That halves the store writes of a
- * run heartbeating every third of its timeout, and never makes a restored sweeper time out a healthy
- * run: after a restart the input is read again from the last commit, so the beats it may have lost
- * all fell within half a timeout after the stored time, and the run's next beat is due less than a
- * timeout after it (a beat more than half a timeout after the last one is always written).
+ * it was last written; in between the state is kept in memory. The beats a task may lose that way (it
+ * is migrated or restarted, and offsets past them were committed) all fall within half a timeout after
+ * the stored time, so a task restoring a state whose last beat another incarnation processed
+ * ({@link RunState#beatsSeenBy}) holds its heartbeat timeout open half a timeout longer, until it sees
+ * a beat itself: never a false timeout, whatever the beats' spacing; at worst, for a run that died
+ * right then, a detection half a timeout late.
  */
 public final class RunSweeper extends SweepingProcessor {
 
@@ -57,8 +61,12 @@ public final class RunSweeper extends SweepingProcessor {
     /** Runs whose latest heartbeats are not written yet, each at most half a timeout ahead of the store. */
     private final Map<String, RunState> unwritten = new HashMap<>();
 
-    public RunSweeper(String heartbeatsTopic, SweeperConfig config, SweeperMetrics metrics) {
-        super(CLOCK, DEADLINES, config.punctuateInterval(), config.blackoutThreshold(), metrics);
+    /** This initialization of the task; never 0, which marks a state of unknown origin. */
+    private long incarnation;
+
+    public RunSweeper(String heartbeatsTopic, String runEventsTopic, SweeperConfig config, SweeperMetrics metrics) {
+        super(CLOCK, DEADLINES, List.of(heartbeatsTopic, runEventsTopic), config.punctuateInterval(),
+                config.blackoutThreshold(), config.maxDuePerPunctuation(), metrics);
         this.heartbeatsTopic = heartbeatsTopic;
         this.config = config;
     }
@@ -68,6 +76,7 @@ public final class RunSweeper extends SweepingProcessor {
         super.init(context);
         runs = context.getStateStore(RUNS);
         unwritten.clear(); // a (re)initialized task starts from the store as committed
+        incarnation = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
     }
 
     @Override
@@ -95,18 +104,19 @@ public final class RunSweeper extends SweepingProcessor {
         metrics.heartbeat();
         String runId = heartbeat.runId();
         RunState state = load(runId);
-        if (state == null || (heartbeat.attempt() > state.attempt && !state.phase.armed())) {
-            // No RunCreated yet (the outbox may be behind the worker), or a retry's first beats.
-            if (state != null) {
-                unschedule(runId, state);
+        if (state == null) {
+            state = RunState.unknown();
+        }
+        if (heartbeat.attempt() > state.attempt) {
+            // Not created yet (the outbox may be behind the worker, or a retry's beats overtook its RunCreated):
+            // kept aside for that attempt, changing nothing about the current one.
+            boolean expiring = !state.phase.armed();
+            state.aheadBeat(heartbeat.attempt(), at);
+            if (expiring) {
+                reschedule(runId, state, at);
             }
-            state = new RunState(heartbeat.attempt(), Phase.UNKNOWN);
-            state.firstHeartbeatAt = at;
-            state.lastHeartbeatAt = at;
-            state.heartbeats = 1;
-            reschedule(runId, state, at);
             save(runId, state);
-            metrics.ignored("unknown_run");
+            metrics.ignored("not_created_yet");
             return;
         }
         if (heartbeat.attempt() != state.attempt) {
@@ -115,22 +125,29 @@ public final class RunSweeper extends SweepingProcessor {
             return;
         }
         switch (state.phase) {
-            case FINISHED, TIMED_OUT -> {
+            case FINISHED, TIMED_OUT, UNKNOWN -> {
                 metrics.ignored("after_end");
                 return;
             }
-            case UNKNOWN -> {
-                state.lastHeartbeatAt = at;
-                state.heartbeats++;
-            }
             case PENDING -> {
+                state.beatsSeenBy = incarnation;
+                state.beatsMayBeLost = false;
                 start(runId, state, at, heartbeat.agentId());
                 reportProgress(runId, state, heartbeat, at);
                 reschedule(runId, state, at);
             }
-            case RUNNING, TERMINATING -> {
-                state.lastHeartbeatAt = at;
+            case TERMINATING, RUNNING -> {
+                if (!state.started()) {
+                    state.beatsSeenBy = incarnation;
+                    start(runId, state, at, heartbeat.agentId());
+                    reportProgress(runId, state, heartbeat, at);
+                    reschedule(runId, state, at);
+                    break;
+                }
+                state.lastHeartbeatAt = Math.max(state.lastHeartbeatAt, at);
                 state.heartbeats++;
+                state.beatsSeenBy = incarnation;
+                state.beatsMayBeLost = false;
                 if (!reportProgress(runId, state, heartbeat, at)) {
                     saveHeartbeat(runId, state);
                     return;
@@ -140,8 +157,11 @@ public final class RunSweeper extends SweepingProcessor {
         save(runId, state);
     }
 
+    /** The attempt's first heartbeat; a run stopped before it was read stays TERMINATING. */
     private void start(String runId, RunState state, long at, String agentId) {
-        state.phase = Phase.RUNNING;
+        if (state.phase == Phase.PENDING) {
+            state.phase = Phase.RUNNING;
+        }
         if (state.firstHeartbeatAt == RunState.NONE) {
             state.firstHeartbeatAt = at;
             state.lastHeartbeatAt = at;
@@ -184,8 +204,7 @@ public final class RunSweeper extends SweepingProcessor {
     private void onCreated(RunCreated created, long at) {
         String runId = created.runId();
         RunState previous = load(runId);
-        if (previous != null && (created.attempt() < previous.attempt
-                || (created.attempt() == previous.attempt && previous.phase != Phase.UNKNOWN))) {
+        if (previous != null && created.attempt() <= previous.attempt) {
             metrics.ignored(created.attempt() < previous.attempt ? "stale_attempt" : "duplicate");
             return;
         }
@@ -200,10 +219,8 @@ public final class RunSweeper extends SweepingProcessor {
         state.stopTimeout = timeouts.stop().toMillis();
         state.maxDuration = timeouts.maxDuration().toMillis();
         state.createdAt = at;
-        if (previous != null && previous.phase == Phase.UNKNOWN && previous.attempt == created.attempt()) {
-            state.firstHeartbeatAt = previous.firstHeartbeatAt;
-            state.lastHeartbeatAt = previous.lastHeartbeatAt;
-            state.heartbeats = previous.heartbeats;
+        if (state.inheritAheadBeats(previous)) {
+            state.beatsSeenBy = incarnation; // beats kept aside are always written through
             start(runId, state, at, null);
         }
         if (state.agentId != null) {
@@ -241,10 +258,12 @@ public final class RunSweeper extends SweepingProcessor {
             return;
         }
         if (state == null || finished.attempt() > state.attempt) {
-            if (state != null) {
-                unschedule(runId, state);
-            }
+            RunState previous = state;
             state = new RunState(finished.attempt(), Phase.FINISHED);
+            if (previous != null) {
+                unschedule(runId, previous);
+                state.inheritAheadBeats(previous);
+            }
         }
         if (state.agentId != null) {
             emit(state.agentId, new Emitted.AgentLink(runId, state.attempt, false), at);
@@ -256,26 +275,23 @@ public final class RunSweeper extends SweepingProcessor {
     }
 
     @Override
-    protected void sweep(long now) {
-        for (DeadlineQueue.Due due : deadlines.due(now, config.maxDuePerPunctuation())) {
-            deadlines.remove(due.at(), due.id());
-            RunState state = load(due.id());
-            if (state == null || state.scheduledAt != due.at()) {
-                continue; // a stale entry: the run was rescheduled earlier or forgotten
-            }
-            state.scheduledAt = RunState.NONE;
-            if (!state.phase.armed()) {
-                if (now >= state.expiresAt(config.finishedRetention().toMillis(), config.unknownRetention().toMillis())) {
-                    unwritten.remove(due.id());
-                    runs.delete(due.id());
-                    continue;
-                }
-            } else {
-                fireIfDue(due.id(), state, now);
-            }
-            reschedule(due.id(), state, now);
-            save(due.id(), state);
+    protected void onDue(DeadlineQueue.Due due, long now) {
+        RunState state = load(due.id());
+        if (state == null || state.scheduledAt != due.at()) {
+            return; // a stale entry: the run was rescheduled earlier or forgotten
         }
+        state.scheduledAt = RunState.NONE;
+        if (!state.phase.armed()) {
+            if (now >= state.expiresAt(config.finishedRetention().toMillis(), config.unknownRetention().toMillis())) {
+                unwritten.remove(due.id());
+                runs.delete(due.id());
+                return;
+            }
+        } else {
+            fireIfDue(due.id(), state, now);
+        }
+        reschedule(due.id(), state, now);
+        save(due.id(), state);
     }
 
     private void fireIfDue(String runId, RunState state, long now) {
@@ -343,7 +359,12 @@ public final class RunSweeper extends SweepingProcessor {
             return pending;
         }
         byte[] bytes = runs.get(runId);
-        return bytes == null ? null : RunState.decode(bytes);
+        if (bytes == null) {
+            return null;
+        }
+        RunState state = RunState.decode(bytes);
+        state.beatsMayBeLost = state.beatsSeenBy != incarnation;
+        return state;
     }
 
     private void save(String runId, RunState state) {

@@ -8,10 +8,10 @@ import dev.vigil.sweeper.time.BrokerClock;
 import dev.vigil.sweeper.time.DeadlineQueue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -24,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * The shape both sweepers share: every input record first advances the task's {@link BrokerClock};
  * watermark ticks do nothing else; other records are decoded and handled, and any record that cannot
  * be (invalid, or a bug while handling it) goes to the dead-letter topic instead of stopping the
- * stream thread. Due deadlines are swept on stream-time punctuation, so they fire exactly as far as
- * the input has been processed — never ahead of heartbeats still waiting in the topic.
+ * stream thread. Due deadlines are swept up to the clock's watermark — the minimum over the clock
+ * partitions of what was processed on each — whenever it has moved by the punctuate interval, so they
+ * fire exactly as far as every input has been processed, never ahead of a record still waiting on
+ * another partition. Not Kafka Streams' stream time: that is the maximum over the task's partitions.
+ * A deadline whose handling throws is dropped with one ERROR, and the sweep goes on.
  */
 public abstract class SweepingProcessor implements Processor<byte[], byte[], String, Emitted> {
 
@@ -33,18 +36,29 @@ public abstract class SweepingProcessor implements Processor<byte[], byte[], Str
 
     private final String clockStore;
     private final String deadlineStore;
-    private final Duration punctuateInterval;
+    private final List<String> clockTopics;
+    private final long sweepEveryMs;
     private final long blackoutThresholdMs;
     protected final SweeperMetrics metrics;
     protected ProcessorContext<String, Emitted> context;
     protected BrokerClock clock;
     protected DeadlineQueue deadlines;
 
-    protected SweepingProcessor(String clockStore, String deadlineStore, Duration punctuateInterval,
-                                Duration blackoutThreshold, SweeperMetrics metrics) {
+    private final int maxDuePerSweep;
+    private long sweptTo = BrokerClock.NONE;
+
+    /**
+     * @param clockTopics the input topics whose partitions make the watermark, the liveness topic first;
+     *        records of other inputs (the repartitioned agent links) are data, not clock
+     */
+    protected SweepingProcessor(String clockStore, String deadlineStore, List<String> clockTopics,
+                                Duration punctuateInterval, Duration blackoutThreshold, int maxDuePerSweep,
+                                SweeperMetrics metrics) {
         this.clockStore = clockStore;
         this.deadlineStore = deadlineStore;
-        this.punctuateInterval = punctuateInterval;
+        this.clockTopics = List.copyOf(clockTopics);
+        this.maxDuePerSweep = maxDuePerSweep;
+        this.sweepEveryMs = punctuateInterval.toMillis();
         this.blackoutThresholdMs = blackoutThreshold.toMillis();
         this.metrics = metrics;
     }
@@ -54,41 +68,58 @@ public abstract class SweepingProcessor implements Processor<byte[], byte[], Str
         this.context = context;
         KeyValueStore<String, byte[]> clockState = context.getStateStore(clockStore);
         KeyValueStore<Bytes, byte[]> deadlineState = context.getStateStore(deadlineStore);
-        clock = new BrokerClock(clockState, blackoutThresholdMs);
+        clock = new BrokerClock(clockState, blackoutThresholdMs, clockTopics);
         deadlines = new DeadlineQueue(deadlineState);
-        context.schedule(punctuateInterval, PunctuationType.STREAM_TIME, now -> {
-            clock.save();
-            sweep(now);
-        });
+        sweptTo = BrokerClock.NONE;
     }
 
     @Override
     public final void process(Record<byte[], byte[]> record) {
-        if (clock.observe(record.timestamp())) {
+        String topic = topic();
+        if (clock.observe(topic, record.timestamp())) {
             metrics.blackout();
-            LOG.warn("nothing was appended to the input of task {} between two records more than {} ms apart: "
+            LOG.warn("nothing was appended to {} of task {} between two records more than {} ms apart: "
                     + "the broker (or every producer) was away; that silence is not held against runs",
-                    context.taskId(), blackoutThresholdMs);
+                    topic, context.taskId(), blackoutThresholdMs);
         }
-        if (JsonSerde.isWatermark(record.headers())) {
-            return;
+        if (!JsonSerde.isWatermark(record.headers())) {
+            try {
+                handle(record, topic);
+            } catch (InvalidEventException e) {
+                deadLetter(record, e);
+            } catch (RuntimeException e) {
+                LOG.error("sweeper failed on a record of {} (key {}); it goes to the dead-letter topic",
+                        topic, key(record), e);
+                deadLetter(record, e);
+            }
         }
-        try {
-            handle(record, topic());
-        } catch (InvalidEventException e) {
-            deadLetter(record, e);
-        } catch (RuntimeException e) {
-            LOG.error("sweeper failed on a record of {} (key {}); it goes to the dead-letter topic",
-                    topic(), key(record), e);
-            deadLetter(record, e);
+        long watermark = clock.watermark();
+        if (watermark != BrokerClock.NONE && (sweptTo == BrokerClock.NONE || watermark - sweptTo >= sweepEveryMs)) {
+            sweptTo = watermark;
+            clock.save();
+            sweep(watermark);
+        }
+    }
+
+    /** Handles every deadline due at or before {@code now}, the watermark; one that throws is dropped. */
+    private void sweep(long now) {
+        for (DeadlineQueue.Due due : deadlines.due(now, maxDuePerSweep)) {
+            deadlines.remove(due.at(), due.id());
+            try {
+                onDue(due, now);
+            } catch (RuntimeException e) {
+                metrics.sweepFailed();
+                LOG.error("sweeper gave up on the deadline of {} due {} in task {}: its entry is dropped and the sweep "
+                        + "goes on", due.id(), due.at(), context.taskId(), e);
+            }
         }
     }
 
     /** Handles one decoded input record; throw {@link InvalidEventException} to dead-letter it. */
     protected abstract void handle(Record<byte[], byte[]> record, String topic);
 
-    /** Handles everything due at or before {@code now} (stream time, i.e. broker time). */
-    protected abstract void sweep(long now);
+    /** Handles one deadline (already removed from the queue) at watermark {@code now}. */
+    protected abstract void onDue(DeadlineQueue.Due due, long now);
 
     protected final void emit(String key, Emitted emitted, long timestamp) {
         context.forward(new Record<>(key, emitted, timestamp, new RecordHeaders()));

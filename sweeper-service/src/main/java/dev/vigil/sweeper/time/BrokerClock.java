@@ -1,35 +1,61 @@
 package dev.vigil.sweeper.time;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * What one task has seen of the broker's clock. Every input partition gets a watermark tick every
- * {@code tickInterval}, so consecutive records of a task are never far apart in broker time —
- * unless nothing could be appended at all (the broker was down, or every sweeper and every worker
- * was). Such a jump is recorded as a blackout, and silence inside a blackout is not counted against
- * anyone's timeout: a heartbeat that could not be written is not a missed heartbeat.
+ * What one task knows of the broker's clock, per input partition, and the watermark it sweeps to.
  *
- * <p>Kept in a state store so a restarted task remembers where it was; only the last few blackouts
- * are kept (older ones end before any timeout could still be running).
+ * <p><b>The watermark</b> is the minimum, over the task's clock partitions, of the latest broker
+ * timestamp ({@code LogAppendTime}) processed on each. Append times only grow within a partition, so
+ * every record still unprocessed on any of them — fetched but waiting, or not fetched yet — was
+ * appended at or after the watermark: a deadline at or before it can no longer be met by anything in
+ * the input. The maximum (Kafka Streams' stream time) has no such property: Streams orders records
+ * across a task's partitions only on a best-effort basis, so a tick read on one partition would move
+ * "now" past a heartbeat still waiting on another. A partition that has delivered nothing since the
+ * task was (re)initialized holds the watermark back until it has; every partition carries a tick every
+ * {@code tickInterval}, so that is a matter of milliseconds.
+ *
+ * <p><b>Blackouts.</b> Consecutive records of the liveness partition (the one heartbeats arrive on) are
+ * never far apart in broker time, because of the ticks — unless nothing could be appended to it at all
+ * (the broker was down, or every sweeper and every worker was). Such a gap is recorded as a blackout,
+ * and silence inside it is not held against anyone's timeout: a heartbeat that could not be written is
+ * not a missed heartbeat. The gap is seen before the watermark can pass it, because the watermark
+ * cannot pass the liveness partition's own clock.
+ *
+ * <p>The liveness partition's last time and the blackouts are kept in a state store so that a
+ * restarted task still sees the gap across its restart; the per-partition times that make up the
+ * watermark are deliberately not: they start empty at every (re)initialization.
  */
 public final class BrokerClock {
+
+    public static final long NONE = Long.MIN_VALUE;
 
     private static final String KEY = "clock";
     private static final int MAX_BLACKOUTS = 16;
 
     private final KeyValueStore<String, byte[]> store;
     private final long blackoutThresholdMs;
-    private long lastSeen = Long.MIN_VALUE;
-    private long[] blackouts = new long[0]; // start, end, start, end, ...
+    private final String[] clockTopics;
+    private final long[] processed;
+    private long livenessSeen = NONE;
+    private long[] blackouts = new long[0]; // start, end, start, end, ... ascending, disjoint
 
-    public BrokerClock(KeyValueStore<String, byte[]> store, long blackoutThresholdMs) {
+    /**
+     * @param clockTopics the topics whose partitions make the watermark; the first is the liveness topic
+     */
+    public BrokerClock(KeyValueStore<String, byte[]> store, long blackoutThresholdMs, List<String> clockTopics) {
         this.store = store;
         this.blackoutThresholdMs = blackoutThresholdMs;
+        this.clockTopics = clockTopics.toArray(String[]::new);
+        this.processed = new long[this.clockTopics.length];
+        Arrays.fill(processed, NONE);
         byte[] saved = store.get(KEY);
         if (saved != null) {
             ByteBuffer in = ByteBuffer.wrap(saved);
-            lastSeen = in.getLong();
+            livenessSeen = in.getLong();
             blackouts = new long[in.remaining() / 8];
             for (int i = 0; i < blackouts.length; i++) {
                 blackouts[i] = in.getLong();
@@ -37,30 +63,53 @@ public final class BrokerClock {
         }
     }
 
-    /** Notes a record appended at {@code timestamp}; returns true if it ended a blackout. */
-    public boolean observe(long timestamp) {
-        if (timestamp <= lastSeen) {
+    /**
+     * Notes a record of {@code topic} appended at {@code timestamp}; returns true if it ended a blackout.
+     * Records of topics that are not clock topics change nothing.
+     */
+    public boolean observe(String topic, long timestamp) {
+        for (int i = 0; i < clockTopics.length; i++) {
+            if (clockTopics[i].equals(topic)) {
+                processed[i] = Math.max(processed[i], timestamp);
+                return i == 0 && observeLiveness(timestamp);
+            }
+        }
+        return false;
+    }
+
+    private boolean observeLiveness(long timestamp) {
+        if (timestamp <= livenessSeen) {
             return false;
         }
-        boolean blackout = lastSeen != Long.MIN_VALUE && timestamp - lastSeen > blackoutThresholdMs;
+        boolean blackout = livenessSeen != NONE && timestamp - livenessSeen > blackoutThresholdMs;
         if (blackout) {
-            long[] kept = blackouts.length >= 2 * MAX_BLACKOUTS
-                    ? java.util.Arrays.copyOfRange(blackouts, 2, blackouts.length)
-                    : blackouts;
-            blackouts = java.util.Arrays.copyOf(kept, kept.length + 2);
-            blackouts[kept.length] = lastSeen;
+            long[] kept = blackouts.length >= 2 * MAX_BLACKOUTS ? Arrays.copyOfRange(blackouts, 2, blackouts.length) : blackouts;
+            blackouts = Arrays.copyOf(kept, kept.length + 2);
+            blackouts[kept.length] = livenessSeen;
             blackouts[kept.length + 1] = timestamp;
         }
-        lastSeen = timestamp;
+        livenessSeen = timestamp;
         return blackout;
     }
 
-    /** Persists the clock; called once per punctuation, not per record. */
+    /** The watermark, or {@link #NONE} while a clock partition has delivered nothing since initialization. */
+    public long watermark() {
+        long min = Long.MAX_VALUE;
+        for (long t : processed) {
+            if (t == NONE) {
+                return NONE;
+            }
+            min = Math.min(min, t);
+        }
+        return min;
+    }
+
+    /** Persists the liveness clock and blackouts; called once per sweep, not per record. */
     public void save() {
-        if (lastSeen == Long.MIN_VALUE) {
+        if (livenessSeen == NONE) {
             return;
         }
-        ByteBuffer out = ByteBuffer.allocate(8 + 8 * blackouts.length).putLong(lastSeen);
+        ByteBuffer out = ByteBuffer.allocate(8 + 8 * blackouts.length).putLong(livenessSeen);
         for (long b : blackouts) {
             out.putLong(b);
         }
@@ -86,9 +135,5 @@ public final class BrokerClock {
      */
     public long dueAt(long since, long timeoutMs, long now) {
         return since + timeoutMs + blackedOut(since, Math.max(since, now));
-    }
-
-    public long lastSeen() {
-        return lastSeen;
     }
 }

@@ -2,41 +2,72 @@ package dev.vigil.sweeper.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.contracts.event.Check;
 import dev.vigil.sweeper.run.RunState.Phase;
-import java.util.Arrays;
-import org.junit.jupiter.api.Test;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.Example;
 
 /** The stored form of a run's state: it outlives releases (RocksDB, changelog topics). */
 class RunStateTest {
 
-    @Test
-    void theReportedProgressSurvivesEncodingAndStatesWrittenWithoutItStillDecode() {
-        RunState state = new RunState(2, Phase.RUNNING);
-        state.agentId = "agent-7";
+    @Property(tries = 500)
+    void everyStateWithAnAllowedAgentIdRoundTrips(@ForAll("ids") String agentId, @ForAll Phase phase,
+                                                  @ForAll int attempt, @ForAll long time, @ForAll long beatsSeenBy) {
+        RunState state = new RunState(attempt, phase);
+        state.agentId = agentId;
         state.heartbeatTimeout = 10_000;
-        state.lastHeartbeatAt = 41_000;
-        state.heartbeats = 40;
-        state.lastProgressAt = 31_000;
-        state.reportedProgress = RunState.progressHash(7L, "chapter 7");
-        byte[] bytes = state.encode();
+        state.lastHeartbeatAt = time;
+        state.beatsSeenBy = beatsSeenBy;
+        state.aheadBeat(attempt + 1, time);
+        state.reportedProgress = RunState.progressHash(7L, agentId);
 
-        RunState decoded = RunState.decode(bytes);
+        RunState decoded = RunState.decode(state.encode());
         assertThat(decoded).usingRecursiveComparison().ignoringFields("writtenHeartbeatAt").isEqualTo(state);
         assertThat(decoded.writtenHeartbeatAt).as("what was read is what is stored").isEqualTo(state.lastHeartbeatAt);
-
-        // What the release before this field wrote: the same fields, then 8 bytes of zeros.
-        byte[] previous = Arrays.copyOf(bytes, bytes.length - Integer.BYTES + Long.BYTES);
-        Arrays.fill(previous, bytes.length - Integer.BYTES, previous.length, (byte) 0);
-        // ... and without any padding.
-        byte[] bare = Arrays.copyOf(bytes, bytes.length - Integer.BYTES);
-        for (byte[] older : new byte[][] {previous, bare}) {
-            RunState read = RunState.decode(older);
-            assertThat(read).usingRecursiveComparison().ignoringFields("reportedProgress", "writtenHeartbeatAt").isEqualTo(state);
-            assertThat(read.reportedProgress).isZero();
-        }
     }
 
-    @Test
+    /** Ids as {@link Check#id} allows them: 1-128 of letters, digits and {@code . _ : @ -}, from a letter or digit. */
+    @Provide
+    Arbitrary<String> ids() {
+        Arbitrary<Character> first = Arbitraries.chars().alpha().numeric();
+        Arbitrary<String> rest = Arbitraries.strings().alpha().numeric().withChars("._:@-").ofMinLength(0)
+                .ofMaxLength(Check.MAX_ID_LENGTH - 1);
+        return first.flatMap(c -> rest.map(r -> c + r)).edgeCases(edges -> edges.add("a".repeat(Check.MAX_ID_LENGTH)))
+                .filter(id -> Check.id(id, "agentId").equals(id));
+    }
+
+    @Example
+    void anAgentIdOfTheMaximumLengthRoundTrips() { // the 128-byte id that once read back as a negative length
+        RunState state = new RunState(1, Phase.RUNNING);
+        state.agentId = "a".repeat(Check.MAX_ID_LENGTH);
+        assertThat(RunState.decode(state.encode()).agentId).isEqualTo(state.agentId);
+    }
+
+    @Example
+    void statesOfFormatOneStillDecodeAndAnUnknownRunsBeatsBecomeBeatsAhead() {
+        RunState running = RunState.decode(formatOne(Phase.RUNNING, 2, "agent-7", 41_000, 40, 12345));
+        assertThat(running.attempt).isEqualTo(2);
+        assertThat(running.agentId).isEqualTo("agent-7");
+        assertThat(running.lastHeartbeatAt).isEqualTo(41_000);
+        assertThat(running.reportedProgress).isEqualTo(12345);
+        assertThat(running.beatsSeenBy).as("written by no incarnation known").isZero();
+        assertThat(running.aheadAttempt).isZero();
+
+        RunState unknown = RunState.decode(formatOne(Phase.UNKNOWN, 3, null, 9_000, 4, 0));
+        assertThat(unknown.attempt).isZero();
+        assertThat(unknown.started()).isFalse();
+        assertThat(unknown.aheadAttempt).isEqualTo(3);
+        assertThat(unknown.aheadLastAt).isEqualTo(9_000);
+        assertThat(unknown.aheadBeats).isEqualTo(4);
+    }
+
+    @Example
     void theProgressHashIsFixedBecauseItIsStoredAndTellsNullFromValues() {
         // Pinned: a different hash after an upgrade would make every run report once more, no worse.
         assertThat(RunState.progressHash(7L, "chapter 7")).isEqualTo(PINNED_CHAPTER_7);
@@ -48,4 +79,17 @@ class RunStateTest {
     }
 
     private static final int PINNED_CHAPTER_7 = -2036638360;
+
+    /** A state as the release before format 2 wrote it (first and last heartbeat both {@code lastBeat}). */
+    private static byte[] formatOne(Phase phase, int attempt, String agentId, long lastBeat, long beats, int progress) {
+        byte[] agent = agentId == null ? new byte[0] : agentId.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 8 * 8 + 2 * 4 + 4);
+        out.put((byte) 1).put((byte) phase.ordinal()).putInt(attempt).put((byte) agent.length).put(agent);
+        out.putLong(10_000).putLong(30_000).putLong(20_000).putLong(3_600_000);
+        out.putLong(0).putLong(lastBeat).putLong(lastBeat).putLong(RunState.NONE);
+        out.putInt(0).putInt(0);
+        out.putLong(beats).putLong(RunState.NONE).putLong(RunState.NONE).putLong(RunState.NONE);
+        out.putInt(progress);
+        return out.array();
+    }
 }
