@@ -2,7 +2,6 @@ package dev.vigil.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.RunCommand;
 import dev.vigil.contracts.event.StopRun;
 import dev.vigil.contracts.heartbeat.AgentPulse;
@@ -140,8 +139,11 @@ public final class DemoFleet implements AutoCloseable {
     }
 
     private String agentSession() throws Exception {
-        String id = create("session-" + sequence.incrementAndGet(), "agent-session", "PT15S", "agent-1");
-        Map<String, String> labels = Map.of(Labels.DEFAULT_RUN_LABEL, id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL);
+        JsonNode run = createRun("session-" + sequence.incrementAndGet(), "agent-session", "PT15S", "agent-1");
+        String id = run.get("id").asText();
+        // Exactly the run's cleanup selector, as run-service returned it: session, managed-by, workspace.
+        Map<String, String> labels = JSON.convertValue(run.at("/cleanup/labels"),
+                JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
         String name = "session-" + id.substring(0, 8);
         List<HasMetadata> resources = List.of(
                 new DeploymentBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
@@ -182,11 +184,14 @@ public final class DemoFleet implements AutoCloseable {
     }
 
     private String create(String key, String kind, String heartbeat, String agentId) throws Exception {
+        return createRun(key, kind, heartbeat, agentId).get("id").asText();
+    }
+
+    private JsonNode createRun(String key, String kind, String heartbeat, String agentId) throws Exception {
         String body = "{\"key\":\"" + key + "\",\"kind\":\"" + kind + "\",\"timeouts\":{\"heartbeat\":\"" + heartbeat
                 + "\",\"start\":\"PT10S\",\"stop\":\"PT8S\"},\"cleanup\":{\"namespace\":\""
                 + stack.options().namespace() + "\"}" + (agentId == null ? "" : ",\"agentId\":\"" + agentId + "\"") + "}";
-        JsonNode run = JSON.readTree(post("/api/v1/runs", body).body());
-        return run.get("id").asText();
+        return JSON.readTree(post("/api/v1/runs", body).body());
     }
 
     private HttpResponse<String> post(String path, String body) throws Exception {

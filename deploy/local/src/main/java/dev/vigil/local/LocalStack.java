@@ -119,8 +119,7 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_CLEANER_KUBERNETES_MASTER_URL", kubernetes.url(),
                 "VIGIL_CLEANER_NAMESPACES", options.namespace(),
                 "VIGIL_CLEANER_GC_INTERVAL", options.gcInterval().toMillis() + "ms",
-                "VIGIL_CLEANER_GC_INITIAL_DELAY", "5s",
-                "VIGIL_CLEANER_GC_GRACE", "1m")).start();
+                "VIGIL_CLEANER_GC_INITIAL_DELAY", "5s")).start();
         Duration timeout = Duration.ofMinutes(2);
         runService.awaitHttpOk(runServiceUrl() + "/health", timeout);
         for (int i = 0; i < sweepers.size(); i++) {

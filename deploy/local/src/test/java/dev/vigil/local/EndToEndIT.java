@@ -196,13 +196,13 @@ class EndToEndIT {
         assertThat(timeoutsOf(id)).extracting(RunTimedOut::attempt).containsExactly(1, 2);
     }
 
-    /** The run's Deployment, Service and Pod, carrying the seeds' {@code session} label and managed-by. */
+    /** The run's Deployment, Service and Pod, carrying its {@code session} label, managed-by and workspace label. */
     private static void labelledResources(String id) {
         labelledResources(id, Map.of());
     }
 
     private static void labelledResources(String id, Map<String, String> extraLabels) {
-        Map<String, String> labels = new HashMap<>(Map.of("session", id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL));
+        Map<String, String> labels = new HashMap<>(Labels.ofRun("session", id, "seeds"));
         labels.putAll(extraLabels);
         String name = "session-" + id.substring(0, 8);
         List<HasMetadata> resources = List.of(
