@@ -22,6 +22,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
@@ -44,7 +45,8 @@ public class SweeperService implements AutoCloseable {
 
         SweeperConfig config = settings.toConfig();
         SweeperMetrics metrics = new SweeperMetrics(registry);
-        streams = new KafkaStreams(SweeperTopology.build(topics, config, metrics, true), streamsConfig(settings, kafka));
+        streams = newStreams(SweeperTopology.build(topics, config, metrics, true), streamsConfig(settings, kafka),
+                settings.getStateDirLockWait());
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("sweeper stream thread died; replacing it", e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -56,6 +58,44 @@ public class SweeperService implements AutoCloseable {
         ticker.start(config.tickInterval());
         LOG.info("sweeper {} started on {} (topics {}*)", settings.getApplicationId(), kafka.getBootstrapServers(),
                 topicPrefix);
+    }
+
+    /**
+     * The Kafka Streams instance, waiting up to {@code lockWait} for the state directory while another
+     * process holds it — a predecessor still shutting down, or not yet reaped — instead of exiting.
+     */
+    static KafkaStreams newStreams(org.apache.kafka.streams.Topology topology, Properties props, Duration lockWait) {
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        for (int tries = 1; ; tries++) {
+            try {
+                return new KafkaStreams(topology, props);
+            } catch (StreamsException e) {
+                if (!lockedByAnotherProcess(e) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                if (tries == 1) {
+                    LOG.warn("the state directory {} is locked by another process; waiting up to {} s for it",
+                            props.get(StreamsConfig.STATE_DIR_CONFIG), lockWait.toSeconds());
+                }
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static boolean lockedByAnotherProcess(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && (message.contains("locked by another process")
+                    || message.contains("multiple instances of Kafka Streams are running in the same state directory"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The Kafka Streams state: RUNNING or REBALANCING is healthy. */

@@ -13,6 +13,8 @@ public class SweeperSettings {
     private boolean createTopics = true;
     private short replicationFactor = -1;
     private Duration commitInterval = Duration.ofMillis(50);
+    /** How long to wait at start for a state directory another process still holds. */
+    private Duration stateDirLockWait = Duration.ofSeconds(60);
     private Duration tickInterval = SweeperConfig.defaults().tickInterval();
     private Duration punctuateInterval = SweeperConfig.defaults().punctuateInterval();
     private Duration blackoutThreshold = SweeperConfig.defaults().blackoutThreshold();
@@ -67,6 +69,14 @@ public class SweeperSettings {
 
     public void setReplicationFactor(short replicationFactor) {
         this.replicationFactor = replicationFactor;
+    }
+
+    public Duration getStateDirLockWait() {
+        return stateDirLockWait;
+    }
+
+    public void setStateDirLockWait(Duration stateDirLockWait) {
+        this.stateDirLockWait = stateDirLockWait;
     }
 
     public Duration getCommitInterval() {

@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -124,6 +125,35 @@ class SweeperIT {
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(sweeper.getURI().resolve("/prometheus")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(metrics.body()).contains("vigil_sweeper_dead_letters_total", "vigil_sweeper_tracked_runs");
+    }
+
+    @Test
+    void aSweeperWhoseStateDirectoryIsStillLockedWaitsForItInsteadOfExiting() throws Exception {
+        Path stateDir = Files.createTempDirectory("sweeper-it-locked");
+        Path lock = stateDir.resolve("sweeper-it-locked").resolve(".lock");
+        Files.createDirectories(lock.getParent());
+        // Another process (a predecessor not yet reaped) holds the lock for 4 s: a POSIX lock, as the JVM takes.
+        Process holder = new ProcessBuilder("python3", "-c", "import fcntl,sys,time; f=open(sys.argv[1],'a'); "
+                + "fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(4)", lock.toString())
+                .redirectErrorStream(true).start();
+        assertThat(new String(holder.getInputStream().readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("locked");
+        long started = System.nanoTime();
+        try (EmbeddedServer second = ApplicationContext.run(EmbeddedServer.class, Map.of(
+                "micronaut.server.port", -1,
+                "vigil.topic-prefix", TOPICS.prefix(),
+                "vigil.kafka.bootstrap-servers", bootstrap,
+                "vigil.sweeper.application-id", "sweeper-it-locked",
+                "vigil.sweeper.state-dir", stateDir.toString(),
+                "vigil.sweeper.replication-factor", 1))) {
+            assertThat(holder.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("it waited for the lock")
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+            assertThat(second.getApplicationContext().getBean(SweeperService.class).state())
+                    .isIn(org.apache.kafka.streams.KafkaStreams.State.CREATED, org.apache.kafka.streams.KafkaStreams.State.REBALANCING,
+                            org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+        } finally {
+            holder.destroyForcibly();
+        }
     }
 
     private static Map<String, Long> awaitTimeouts(int count, Duration within) {

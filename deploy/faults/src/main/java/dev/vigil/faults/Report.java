@@ -13,14 +13,18 @@ public record Report(
         int wrongOutcomes,
         long doubles,
         long redeliveries,
+        long duplicateTimeouts,
         int leaked,
         long wronglyDeleted,
         Map<String, Integer> poisonSent,
         Map<String, Integer> deadLettered,
         Map<String, Integer> crashes,
         List<Long> detectionDelaysMs,
+        int faultsPlanned,
         List<String> faults,
-        List<String> errors,
+        List<String> harnessErrors,
+        String hostileTenant,
+        List<String> findings,
         long elapsedMs) {
 
     /** Which consumers read each topic, so each poison record must be dead-lettered once per consumer. */
@@ -49,10 +53,14 @@ public record Report(
         return crashes.values().stream().mapToInt(Integer::intValue).sum();
     }
 
-    /** Every must-be-0 row reads 0 and every poison record was dead-lettered by each consumer. */
+    /**
+     * Every must-be-0 row reads 0, every poison record was dead-lettered by each consumer, and the harness
+     * did what it planned: every fault played, no workload step failed.
+     */
     public boolean clean() {
-        return lost == 0 && falseTimeouts == 0 && wrongOutcomes == 0 && doubles == 0 && leaked == 0
-                && wronglyDeleted == 0 && crashTotal() == 0 && deadLetteredTotal() >= deadLettersExpected();
+        return lost == 0 && falseTimeouts == 0 && wrongOutcomes == 0 && doubles == 0 && duplicateTimeouts == 0
+                && leaked == 0 && wronglyDeleted == 0 && crashTotal() == 0 && deadLetteredTotal() >= deadLettersExpected()
+                && harnessErrors.isEmpty() && faults.size() == faultsPlanned;
     }
 
     private static List<String> consumersOf(String topic) {
@@ -71,18 +79,28 @@ public record Report(
         out.append(row("double: more than one terminal write or RunFinished per run attempt", doubles, "0"));
         out.append(row("(redelivered: the same RunFinished event published again by the at-least-once outbox)",
                 redeliveries, "any"));
+        out.append(row("duplicate timeout: a RunTimedOut emitted twice for one run attempt (and stop request)",
+                duplicateTimeouts, "0"));
         out.append(row("leaked: labelled resources left for a terminal run", leaked, "0"));
         out.append(row("wrongly deleted: a live attempt's resources, or unlabelled / foreign neighbours", wronglyDeleted, "0"));
-        out.append(String.format(Locale.ROOT, "| poison records: sent / dead-lettered (expected) / crashed a consumer | %d / %d (%d) / %d | n / n / 0 |%n",
+        out.append(String.format(Locale.ROOT, "| poison records: sent / dead-lettered (expected)/ a service died on its own | %d / %d (%d) / %d | n / n / 0 |%n",
                 poisonSentTotal(), deadLetteredTotal(), deadLettersExpected(), crashTotal()));
         out.append(String.format(Locale.ROOT, "| detection delay beyond timeout while faults were active: p50 / p99 / max | %s | bounded by restart time + a few s |%n",
                 delays()));
+        out.append(String.format(Locale.ROOT, "| harness: faults played / planned, harness errors | %d / %d, %d | n / n, 0 |%n",
+                faults.size(), faultsPlanned, harnessErrors.size()));
         out.append("\nFaults played:\n\n");
         faults.forEach(f -> out.append("    ").append(f).append('\n'));
+        out.append("\nProcesses that died on their own (restarted): ").append(crashes).append('\n');
         out.append("\nDead letters by source topic and consumer: ").append(deadLettered).append('\n');
-        if (!errors.isEmpty()) {
+        out.append("\nHostile tenant: ").append(hostileTenant).append('\n');
+        if (!harnessErrors.isEmpty()) {
+            out.append("\nHarness errors (the counts above describe another system than the one planned):\n\n");
+            harnessErrors.stream().limit(50).forEach(e -> out.append("- ").append(e).append('\n'));
+        }
+        if (!findings.isEmpty()) {
             out.append("\nFindings:\n\n");
-            errors.stream().limit(50).forEach(e -> out.append("- ").append(e).append('\n'));
+            findings.stream().limit(50).forEach(e -> out.append("- ").append(e).append('\n'));
         }
         return out.toString();
     }

@@ -29,10 +29,16 @@ public final class JavaProcess implements AutoCloseable {
     private final List<String> command;
     private final Map<String, String> environment;
     private final Path log;
+    private final String healthUrl;
     private Process process;
 
-    public JavaProcess(String name, Path jar, List<String> jvmOptions, Map<String, String> environment, Path log) {
+    /**
+     * @param healthUrl where the program answers 200 once it is ready ({@link #awaitHealthy})
+     */
+    public JavaProcess(String name, Path jar, List<String> jvmOptions, Map<String, String> environment, Path log,
+                       String healthUrl) {
         this.name = name;
+        this.healthUrl = healthUrl;
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -59,6 +65,11 @@ public final class JavaProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name, e);
         }
+    }
+
+    /** Waits until the health URL answers 200, failing early if the process dies. */
+    public JavaProcess awaitHealthy(Duration timeout) {
+        return awaitHttpOk(healthUrl, timeout);
     }
 
     /** Waits until {@code url} answers 200, failing early if the process dies. */
@@ -94,7 +105,7 @@ public final class JavaProcess implements AutoCloseable {
         return process == null ? -1 : process.pid();
     }
 
-    /** SIGKILL. */
+    /** SIGKILL, and waits (up to 30 s) until the process is reaped: {@link #isAlive()} tells if it was. */
     public synchronized void kill() {
         if (process != null) {
             process.destroyForcibly();

@@ -121,21 +121,15 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_CLEANER_GC_INTERVAL", options.gcInterval().toMillis() + "ms",
                 "VIGIL_CLEANER_GC_INITIAL_DELAY", "5s")).start();
         Duration timeout = Duration.ofMinutes(2);
-        runService.awaitHttpOk(runServiceUrl() + "/health", timeout);
-        for (int i = 0; i < sweepers.size(); i++) {
-            sweepers.get(i).awaitHttpOk(sweeperHealth(i), timeout);
-        }
-        cleaner.awaitHttpOk("http://localhost:" + options.cleanerPort() + "/health", timeout);
+        runService.awaitHealthy(timeout);
+        sweepers.forEach(sweeper -> sweeper.awaitHealthy(timeout));
+        cleaner.awaitHealthy(timeout);
         LOG.info("Vigil is up in {} s", (System.nanoTime() - started) / 1_000_000_000);
     }
 
     private JavaProcess sweeperProcess(int i) {
         return service("sweeper-service", options.sweeperPort(i), Map.of(
                 "VIGIL_SWEEPER_STATE_DIR", options.dir().resolve("sweeper-state-" + i).toString()), "sweeper-" + i);
-    }
-
-    private String sweeperHealth(int i) {
-        return "http://localhost:" + options.sweeperPort(i) + "/health";
     }
 
     private JavaProcess service(String name, int port, Map<String, String> env) {
@@ -151,7 +145,8 @@ public final class LocalStack implements AutoCloseable {
         all.put("PORT", Integer.toString(port));
         all.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         all.put("VIGIL_TOPIC_PREFIX", topics.prefix());
-        return new JavaProcess(instance, jar, options.serviceJvm(), all, options.dir().resolve("logs").resolve(instance + ".log"));
+        return new JavaProcess(instance, jar, options.serviceJvm(), all, options.dir().resolve("logs").resolve(instance + ".log"),
+                "http://localhost:" + port + "/health");
     }
 
     /** Kills the (first) sweeper (SIGKILL) and starts a new one on the same state directory. */
@@ -159,15 +154,15 @@ public final class LocalStack implements AutoCloseable {
         restartSweeper(0);
     }
 
-    /** Kills sweeper {@code i} (SIGKILL) and starts a new one on the same state directory. */
+    /**
+     * Kills sweeper {@code i} (SIGKILL), and once it is reaped starts it again on the same state
+     * directory and waits until it is healthy. The same process object throughout: it refuses to start
+     * while the old process lives, so one instance never runs twice.
+     */
     public void restartSweeper(int i) {
-        sweepers.get(i).kill();
-        startSweeper(i);
-    }
-
-    /** Starts sweeper {@code i} again after it was killed, and waits until it is healthy. */
-    public void startSweeper(int i) {
-        sweepers.set(i, sweeperProcess(i).start().awaitHttpOk(sweeperHealth(i), Duration.ofMinutes(2)));
+        JavaProcess sweeper = sweepers.get(i);
+        sweeper.kill();
+        sweeper.start().awaitHealthy(Duration.ofMinutes(2));
     }
 
     public JavaProcess sweeper(int i) {

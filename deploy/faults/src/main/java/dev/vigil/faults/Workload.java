@@ -1,0 +1,230 @@
+package dev.vigil.faults;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.contracts.Labels;
+import dev.vigil.contracts.heartbeat.HeartbeatClient;
+import dev.vigil.contracts.heartbeat.RunHeartbeat;
+import dev.vigil.local.RunApi;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The runs the fault suite plays, each with a planned fate, in workspace {@value #WORKSPACE}: created
+ * through the API with a Deployment and Service labelled as Vigil documents, heartbeating through the
+ * Java client, and then finishing, dying, being stopped, never starting, or being retried beside the
+ * zombie of their first attempt. Every tenth run also gets neighbours the cleaner must never touch.
+ */
+final class Workload {
+
+    static final String WORKSPACE = "faults";
+    static final String NAMESPACE = "agents";
+    static final Duration HEARTBEAT = Duration.ofSeconds(6);
+    private static final String TIMEOUTS = "{\"heartbeat\":\"PT6S\",\"start\":\"PT8S\",\"stop\":\"PT10S\",\"maxDuration\":\"PT1H\"}";
+
+    /** What happens to a run. */
+    enum Fate { FINISHES, DIES, STOPPED_AGENT_LIVES, STOPPED_AGENT_VANISHES, NEVER_STARTS, ZOMBIE_AFTER_RETRY }
+
+    /** One planned run and what became of it on our side. */
+    static final class Planned {
+        final Fate fate;
+        final String key;
+        volatile String id;
+        volatile long diedAt;
+        volatile int zombieFinishStatus;
+
+        Planned(Fate fate, String key) {
+            this.fate = fate;
+            this.key = key;
+        }
+
+        Set<String> expected() {
+            return switch (fate) {
+                case FINISHES, ZOMBIE_AFTER_RETRY -> Set.of("SUCCEEDED");
+                case STOPPED_AGENT_LIVES -> Set.of("ABORTED");
+                default -> Set.of("TIMED_OUT");
+            };
+        }
+
+        int expectedAttempt() {
+            return fate == Fate.ZOMBIE_AFTER_RETRY ? 2 : 1;
+        }
+
+        /** Whether the run has neighbours (see {@link #resources}). */
+        boolean hasNeighbours() {
+            return key.endsWith("0");
+        }
+
+        String resourceName() {
+            return "r-" + id.substring(0, 8);
+        }
+
+        String attempt2ResourceName() {
+            return "a2-" + id.substring(0, 8);
+        }
+    }
+
+    private final FaultSuite.Profile profile;
+    private final RunApi api;
+    private final HeartbeatClient workers;
+    private final KubernetesClient kubernetes;
+    private final Random random;
+    private final HarnessErrors errors;
+    /** Workload steps block (a worker's life is a sleep), so many threads. */
+    private final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(128);
+    private final List<Planned> runs = Collections.synchronizedList(new ArrayList<>());
+
+    Workload(FaultSuite.Profile profile, RunApi api, HeartbeatClient workers, KubernetesClient kubernetes,
+             HarnessErrors errors) {
+        this.profile = profile;
+        this.api = api;
+        this.workers = workers;
+        this.kubernetes = kubernetes;
+        this.random = new Random(profile.seed());
+        this.errors = errors;
+    }
+
+    /** Starts the runs over the first three quarters of the workload time. */
+    void start() {
+        Fate[] fates = Fate.values();
+        long window = profile.workload().toMillis() * 3 / 4;
+        for (int i = 0; i < profile.runs(); i++) {
+            Planned run = new Planned(fates[i % fates.length], "fault-" + i);
+            runs.add(run);
+            long at = (long) (window * (i / (double) profile.runs())) + random.nextInt(500);
+            long life = 8_000 + random.nextInt(20_000);
+            scheduler.schedule(() -> guarded(run, () -> play(run, life)), at, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Waits until every run has played its part. */
+    void awaitDone() throws InterruptedException {
+        scheduler.shutdown();
+        if (!scheduler.awaitTermination(5, TimeUnit.MINUTES)) {
+            errors.add("workload", new IllegalStateException("steps still running 5 min after the workload ended"));
+        }
+    }
+
+    List<Planned> runs() {
+        synchronized (runs) {
+            return List.copyOf(runs);
+        }
+    }
+
+    private void play(Planned run, long life) throws Exception {
+        run.id = api.create(run.key, TIMEOUTS);
+        resources(run, run.resourceName(), run.hasNeighbours(), 1);
+        if (run.fate == Fate.NEVER_STARTS) {
+            return;
+        }
+        RunHeartbeat heartbeat = workers.startRun(run.id, 1, HEARTBEAT);
+        Thread.sleep(life);
+        switch (run.fate) {
+            case FINISHES -> {
+                api.finish(run.id, "SUCCEEDED", 1); // keep beating until the finish is accepted
+                heartbeat.close();
+            }
+            case DIES -> {
+                heartbeat.close();
+                run.diedAt = System.currentTimeMillis();
+            }
+            case STOPPED_AGENT_LIVES -> {
+                api.stop(run.id);
+                awaitStatus(run.id, Set.of("TERMINATING", "ABORTED"), Duration.ofMinutes(3));
+                Thread.sleep(500); // the agent takes a moment to wind the session down
+                api.finish(run.id, "ABORTED", 1);
+                heartbeat.close();
+            }
+            case STOPPED_AGENT_VANISHES -> {
+                heartbeat.close();
+                run.diedAt = System.currentTimeMillis();
+                api.stop(run.id);
+            }
+            case ZOMBIE_AFTER_RETRY -> zombie(run, heartbeat, life);
+            default -> throw new IllegalStateException(run.fate.name());
+        }
+    }
+
+    /** Attempt 1 is cut off and times out; attempt 2 runs while attempt 1's zombie comes back. */
+    private void zombie(Planned run, RunHeartbeat first, long life) throws Exception {
+        first.close();
+        awaitStatus(run.id, Set.of("TIMED_OUT"), Duration.ofMinutes(3));
+        api.retry(run.id);
+        awaitAttempt(run.id, 2);
+        resources(run, run.attempt2ResourceName(), false, 2);
+        RunHeartbeat second = workers.startRun(run.id, 2, HEARTBEAT);
+        RunHeartbeat zombie = workers.startRun(run.id, 1, HEARTBEAT);
+        Thread.sleep(life / 2);
+        run.zombieFinishStatus = api.finish(run.id, "SUCCEEDED", 1);
+        Thread.sleep(life / 2);
+        api.finish(run.id, "SUCCEEDED", 2);
+        second.close();
+        zombie.close();
+    }
+
+    /**
+     * The run's Deployment and Service, labelled with its whole selector and its attempt, as a retried
+     * run's resources should be; and, for some runs, neighbours that share only part of it.
+     */
+    private void resources(Planned run, String name, boolean neighbours, int attempt) {
+        Map<String, String> labels = new HashMap<>(Labels.ofRun(Labels.DEFAULT_RUN_LABEL, run.id, WORKSPACE));
+        labels.put(Labels.ATTEMPT, Integer.toString(attempt));
+        kubernetes.apps().deployments().inNamespace(NAMESPACE).resource(new DeploymentBuilder().withNewMetadata()
+                .withName(name).withLabels(labels).endMetadata().withNewSpec().withReplicas(1).endSpec().build()).create();
+        kubernetes.services().inNamespace(NAMESPACE).resource(new ServiceBuilder().withNewMetadata()
+                .withName(name).withLabels(labels).endMetadata().build()).create();
+        if (neighbours) {
+            neighbour("neighbour-session-" + name, NAMESPACE, Map.of(Labels.DEFAULT_RUN_LABEL, run.id));
+            neighbour("neighbour-managed-" + name, NAMESPACE, Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL));
+            neighbour("neighbour-elsewhere-" + name, "elsewhere", labels);
+        }
+    }
+
+    private void neighbour(String name, String namespace, Map<String, String> labels) {
+        kubernetes.configMaps().inNamespace(namespace).resource(new ConfigMapBuilder().withNewMetadata()
+                .withName(name).withLabels(labels).endMetadata().build()).create();
+    }
+
+    private void awaitStatus(String id, Set<String> statuses, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode run = api.get(id);
+            if (statuses.contains(run.path("status").asText())) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("run " + id + " did not reach " + statuses + " within " + within);
+    }
+
+    private void awaitAttempt(String id, int attempt) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (api.get(id).path("attempt").asInt() < attempt) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("run " + id + " never reached attempt " + attempt);
+            }
+            api.retry(id);
+            Thread.sleep(250);
+        }
+    }
+
+    private void guarded(Planned run, FaultSuite.Action action) {
+        try {
+            action.run();
+        } catch (Exception e) {
+            errors.add("workload " + run.fate + " " + run.key, e);
+        }
+    }
+}
