@@ -31,20 +31,24 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * The whole pipeline on the local stack (broker, PostgreSQL, Kubernetes API and the three services,
- * each in its own JVM with the full JIT, as the container images run them): runs created through the API with a Deployment, Service and Pod each,
- * heartbeating through the Java client; they die at known times. For each it measures when the
- * timeout became visible (read_committed), when run-service made the row terminal ({@code RunFinished}'s
- * time) and when the cleaner had deleted the last of its resources ({@code CleanupPerformed}), after
- * a warm-up round.
+ * The whole pipeline on the local stack (broker, PostgreSQL, Kubernetes API, run-service, the cleaner
+ * and two sweepers, each in its own JVM with the full JIT, as the container images run them): runs
+ * created through the API with a Deployment, Service and Pod each, heartbeating through the Java client;
+ * they die at known times, and halfway through one sweeper is stopped and started again (two
+ * rebalances while runs die). For each it measures when the timeout became visible (read_committed),
+ * when run-service made the row terminal ({@code RunFinished}'s time) and when the cleaner had deleted
+ * the last of its resources ({@code CleanupPerformed}), after a warm-up round. It counts, and never
+ * aborts on, what went wrong: runs timed out while their worker still beat (false timeouts), runs that
+ * never became RUNNING.
  */
 final class CleanupBenchmark {
 
-    record Results(int runs, int timedOut, int terminal, int cleaned, Distribution overshoot, Distribution toTerminal,
-                   Distribution toDeleted, double apiListMillis) {
+    record Results(int runs, int timedOut, int terminal, int cleaned, int falseTimeouts, int neverRunning,
+                   Distribution overshoot, Distribution toTerminal, Distribution toDeleted, double apiListMillis) {
     }
 
     private static final String NAMESPACE = "agents";
+    private static final String WORKSPACE = "bench";
     private static final int RESOURCES_PER_RUN = 3;
     private static final int WARM_UP_RUNS = 10;
     /** Held so the setting sticks: the mock API server logs every request at INFO through JUL. */
@@ -57,17 +61,20 @@ final class CleanupBenchmark {
     private final Map<String, Long> dueAt = new ConcurrentHashMap<>();
     private final Map<String, Long> finishedAt = new ConcurrentHashMap<>();
     private final Map<String, List<Long>> deletedAt = new ConcurrentHashMap<>();
+    /** When each run's worker stopped beating: a timeout due before that is false. */
+    private final Map<String, Long> diedAt = new ConcurrentHashMap<>();
+    private int neverRunning;
     private double apiListMillis;
 
     private CleanupBenchmark(LocalStack stack) {
         this.stack = stack;
-        this.api = new RunApi(stack.runServiceUrl(), stack.token("benchmark", "bench"));
+        this.api = new RunApi(stack.runServiceUrl(), stack.token("benchmark", WORKSPACE));
     }
 
     static Results measure(Profile profile, Path work, Path repo) throws Exception {
         MOCK_SERVER_LOG.setLevel(Level.WARNING);
         Bench.log("end to end: starting the local stack (broker, PostgreSQL, Kubernetes API, three services)");
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(work.resolve("stack"), repo, 1).production())) {
+        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(work.resolve("stack"), repo, 2).production())) {
             return new CleanupBenchmark(stack).run(profile);
         }
     }
@@ -88,9 +95,17 @@ final class CleanupBenchmark {
         List<Long> overshoot = new ArrayList<>();
         List<Long> toTerminal = new ArrayList<>();
         List<Long> toDeleted = new ArrayList<>();
+        int falseTimeouts = 0;
+        for (String id : dueAt.keySet()) { // both rounds
+            Long died = diedAt.get(id);
+            if (died == null || dueAt.get(id) < died) {
+                falseTimeouts++;
+                Bench.log("end to end: FALSE TIMEOUT of run %s (due %d, its worker beat until %s)", id, dueAt.get(id), died);
+            }
+        }
         for (String id : ids) {
             Long seen = seenAt.get(id);
-            if (seen == null) {
+            if (seen == null || !diedAt.containsKey(id) || dueAt.get(id) < diedAt.get(id)) {
                 continue;
             }
             overshoot.add(seen - dueAt.get(id));
@@ -103,7 +118,7 @@ final class CleanupBenchmark {
             }
         }
         return new Results(count, (int) ids.stream().filter(seenAt::containsKey).count(),
-                (int) ids.stream().filter(finishedAt::containsKey).count(), cleaned(ids),
+                (int) ids.stream().filter(finishedAt::containsKey).count(), cleaned(ids), falseTimeouts, neverRunning,
                 Distribution.of("Vigil, full stack: overshoot", overshoot),
                 Distribution.of("timeout seen -> row terminal", toTerminal),
                 Distribution.of("timeout seen -> resources deleted", toDeleted), apiListMillis);
@@ -122,7 +137,10 @@ final class CleanupBenchmark {
         return (System.nanoTime() - start) / 1e6 / 100;
     }
 
-    /** Runs created with resources, heartbeating, then dying one by one over {@code spread}; returns their ids once cleaned. */
+    /**
+     * Runs created with resources, heartbeating, then dying one by one over {@code spread} (with a sweeper
+     * bounced halfway, in the measured round); returns their ids once cleaned.
+     */
     private List<String> round(KubernetesClient kubernetes, String prefix, int count, Duration timeout, Duration spread)
             throws Exception {
         List<String> ids = new ArrayList<>();
@@ -144,9 +162,19 @@ final class CleanupBenchmark {
             }
             awaitAllRunning(ids);
             Thread.sleep(2_000);
-            for (RunHeartbeat beat : beats) {
+            Thread bounce = null;
+            for (int i = 0; i < beats.size(); i++) {
+                if (i == beats.size() / 2 && prefix.equals("bench-")) {
+                    bounce = new Thread(this::bounceSweeper, "bench-bounce");
+                    bounce.start();
+                }
+                RunHeartbeat beat = beats.get(i);
+                diedAt.put(beat.runId(), System.currentTimeMillis());
                 beat.close(); // the worker is OOM-killed
                 Thread.sleep(spread.toMillis() / count);
+            }
+            if (bounce != null) {
+                bounce.join();
             }
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (cleaned(ids) < ids.size() && System.nanoTime() < deadline) {
@@ -204,22 +232,35 @@ final class CleanupBenchmark {
         }
     }
 
+    /** A forced rebalance while runs die: sweeper-1 leaves the group (SIGTERM) and joins again. */
+    private void bounceSweeper() {
+        Bench.log("end to end: sweeper-1 stopped and started again while runs die (two rebalances)");
+        try {
+            stack.bounceSweeper(1);
+        } catch (RuntimeException e) {
+            Bench.log("end to end: could not bounce sweeper-1: %s", e);
+        }
+    }
+
+    /** Waits (up to 2 min) until every run is RUNNING; counts, and reports, those that never are. */
     private void awaitAllRunning(List<String> ids) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         for (String id : ids) {
-            while (!api.get(id).path("status").asText().equals("RUNNING")) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("run " + id + " never became RUNNING");
-                }
+            String status;
+            while (!(status = api.get(id).path("status").asText()).equals("RUNNING") && System.nanoTime() < deadline) {
                 Thread.sleep(50);
+            }
+            if (!status.equals("RUNNING")) {
+                neverRunning++;
+                Bench.log("end to end: run %s never became RUNNING (%s)", id, status);
             }
         }
     }
 
     /** What the run's agent would create: labelled with the run, managed by Vigil, and with its attempt. */
     private static void resources(KubernetesClient kubernetes, String id) {
-        Map<String, String> labels = Map.of(Labels.DEFAULT_RUN_LABEL, id, Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL,
-                Labels.ATTEMPT, "1");
+        Map<String, String> labels = new HashMap<>(Labels.ofRun(Labels.DEFAULT_RUN_LABEL, id, WORKSPACE));
+        labels.put(Labels.ATTEMPT, "1");
         String name = "agent-" + id.substring(0, 8);
         List<HasMetadata> objects = List.of(
                 new DeploymentBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()

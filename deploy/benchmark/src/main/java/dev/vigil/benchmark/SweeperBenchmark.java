@@ -78,6 +78,11 @@ final class SweeperBenchmark {
     private static final TopicCatalog TOPICS = new TopicCatalog("bench.");
 
     private volatile boolean watching = true;
+    /** Every timeout the sweeper emitted in any phase, and when a read_committed consumer saw it. */
+    private final Map<String, Long> seenAt = new ConcurrentHashMap<>();
+    private final Map<String, RunTimedOut> timeouts = new ConcurrentHashMap<>();
+    /** When each dying run's worker stopped: a timeout of any other run, or due before that, is false. */
+    private final Map<String, Long> diedAt = new ConcurrentHashMap<>();
     private final Profile profile;
     private final KafkaServerProcess broker;
     private final Path work;
@@ -106,6 +111,9 @@ final class SweeperBenchmark {
         byte[] sample = EventJson.write(Heartbeat.of("run-000000042", 1, null, 42, 7L, "step 7"));
         double raw = rawProduceRate(sample);
 
+        Thread watcher = new Thread(this::watchTimeouts, "timeout-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SweeperMetrics metrics = new SweeperMetrics(registry);
         Path stateDir = work.resolve("sweeper-state");
@@ -121,6 +129,9 @@ final class SweeperBenchmark {
                 long heapBefore = usedHeapAfterGc();
                 int tracked = trackedRuns(registry);
                 long heap = Math.max(0, usedHeapAfterGc() - heapBefore);
+                watching = false;
+                watcher.join();
+                overshoot = new Overshoot(overshoot.died(), overshoot.detected(), falseTimeouts(), overshoot.overshoot());
                 SweeperService.close(sweeper); // flushes every store to disk before it is measured
                 long stateBytes = sizeOf(stateDir);
                 return new Results(sample.length, raw, ingest, live, overshoot, new Tracked(tracked, stateBytes, heap),
@@ -236,11 +247,6 @@ final class SweeperBenchmark {
         double createdBefore = created.count();
         createRuns(first, first + live, profile.heartbeatTimeout());
         awaitCount(() -> (long) (created.count() - createdBefore), live, Duration.ofMinutes(2));
-        Map<String, Long> seenAt = new ConcurrentHashMap<>();
-        Map<String, RunTimedOut> timeouts = new ConcurrentHashMap<>();
-        Thread watcher = new Thread(() -> watchTimeouts(seenAt, timeouts), "timeout-watcher");
-        watcher.setDaemon(true);
-        watcher.start();
         Set<String> dying = ConcurrentHashMap.newKeySet();
         try (HeartbeatClient workers = HeartbeatClient.builder(broker.bootstrapServers()).topicPrefix(TOPICS.prefix()).build()) {
             List<RunHeartbeat> beats = new ArrayList<>();
@@ -251,43 +257,51 @@ final class SweeperBenchmark {
             for (int i = 0; i < profile.dyingRuns(); i++) {
                 RunHeartbeat beat = beats.get(i * (live / profile.dyingRuns()));
                 dying.add(beat.runId());
+                diedAt.put(beat.runId(), System.currentTimeMillis());
                 beat.close();
                 Thread.sleep(10_000L / profile.dyingRuns()); // over 10 s, as in the baseline's 1 s phase
             }
             Thread.sleep(profile.heartbeatTimeout().toMillis() + 5_000);
             beats.forEach(RunHeartbeat::close);
         }
-        watching = false;
-        watcher.join();
         List<Long> overshoots = new ArrayList<>();
-        int falseTimeouts = 0;
-        for (Map.Entry<String, RunTimedOut> entry : timeouts.entrySet()) {
-            if (!dying.contains(entry.getKey())) {
-                falseTimeouts++;
-                continue;
+        for (String runId : dying) {
+            RunTimedOut timeout = timeouts.get(runId);
+            if (timeout != null && timeout.dueAt().toEpochMilli() >= diedAt.get(runId)) {
+                overshoots.add(seenAt.get(runId) - timeout.dueAt().toEpochMilli());
             }
-            overshoots.add(seenAt.get(entry.getKey()) - entry.getValue().dueAt().toEpochMilli());
         }
-        return new Overshoot(dying.size(), overshoots.size(), falseTimeouts,
+        return new Overshoot(dying.size(), overshoots.size(), falseTimeouts(),
                 Distribution.of("Vigil sweeper: overshoot", overshoots));
     }
 
-    private void watchTimeouts(Map<String, Long> seenAt, Map<String, RunTimedOut> timeouts) {
+    /** Timeouts, in every phase, of runs whose worker was still beating when they fell due. */
+    private int falseTimeouts() {
+        int count = 0;
+        for (RunTimedOut timeout : timeouts.values()) {
+            Long died = diedAt.get(timeout.runId());
+            if (died == null || timeout.dueAt().toEpochMilli() < died) {
+                count++;
+                Bench.log("sweeper: FALSE TIMEOUT of run %s (due %s, its worker beat until %s)", timeout.runId(),
+                        timeout.dueAt(), died);
+            }
+        }
+        return count;
+    }
+
+    private void watchTimeouts() {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-watcher");
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, RunTimedOut> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 TOPICS.timeouts().valueSerde().deserializer())) {
             consumer.subscribe(List.of(TOPICS.timeouts().name()));
             while (watching) {
                 for (ConsumerRecord<String, RunTimedOut> record : consumer.poll(Duration.ofMillis(20))) {
-                    long now = System.currentTimeMillis();
-                    if (record.key().startsWith("run-005")) {
-                        seenAt.putIfAbsent(record.key(), now);
-                        timeouts.putIfAbsent(record.key(), record.value());
-                    }
+                    seenAt.putIfAbsent(record.key(), System.currentTimeMillis());
+                    timeouts.putIfAbsent(record.key(), record.value());
                 }
             }
         }

@@ -32,7 +32,7 @@ class ReportTest {
                     new BaselineBenchmark.Detection(Duration.ofSeconds(60), 100, 100, 0,
                             uniform("baseline, reconciler every 60 s", 100, 60_000), 0.2)),
             "PostgreSQL 17 (synchronous_commit=on, fsync=on)");
-    private final CleanupBenchmark.Results endToEnd = new CleanupBenchmark.Results(40, 40, 40, 40,
+    private final CleanupBenchmark.Results endToEnd = new CleanupBenchmark.Results(40, 40, 40, 40, 1, 0,
             uniform("Vigil, full stack: overshoot", 50, 300), uniform("to terminal", 20, 200),
             uniform("to deleted", 100, 1_500), 4.2);
 
@@ -56,6 +56,10 @@ class ReportTest {
         assertThat(report).contains("| timeout -> Kubernetes resources deleted, p99 | 1,486 ms | <= 1 s | **missed** |");
         assertThat(report).contains("| baseline, reconciler every 60 s | 100 | 100 | 0 | 30.1 s / 59.4 s / 60.0 s |");
         assertThat(report).contains("| baseline (UPDATE per heartbeat) | 1,000/s | 900/s | 3.5 s | PostgreSQL 0.90 cores |");
+        assertThat(report).contains("| false timeouts (runs timed out while heartbeating), sweeper phases | 0 | 0 | met |");
+        assertThat(report).contains("| false timeouts (runs timed out while heartbeating), whole stack, two sweepers and a "
+                + "rebalance | 1 | 0 | **missed** |");
+        assertThat(report).contains("| runs that never became RUNNING, whole stack | 0 | 0 | met |");
         assertThat(report).contains("![chart](benchmark.png)");
         assertThat(report).contains("Why the missed targets were missed").contains("- *Cleanup.*")
                 .doesNotContain("- *Overshoot.*").doesNotContain("- *Ingest vs the raw produce rate.*");

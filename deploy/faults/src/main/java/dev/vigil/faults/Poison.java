@@ -54,7 +54,29 @@ final class Poison {
         return Map.copyOf(sent);
     }
 
+    /** Sends one batch, retrying for up to 3 minutes while a fault has the broker down. */
     private void send() {
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(3).toNanos();
+        while (true) {
+            try {
+                sendOnce();
+                return;
+            } catch (Exception e) {
+                if (System.nanoTime() > deadline) {
+                    errors.add("poison", e);
+                    return;
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void sendOnce() throws Exception {
         List<String> inputs = List.of(stack.topics().heartbeats().name(), stack.topics().agentHeartbeats().name(),
                 stack.topics().runEvents().name(), stack.topics().timeouts().name(), stack.topics().runActivity().name());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
@@ -79,8 +101,6 @@ final class Poison {
                     null, null, false, null));
             producer.send(new ProducerRecord<>(stack.topics().timeouts().name(), ghost, duplicate)).get();
             producer.send(new ProducerRecord<>(stack.topics().timeouts().name(), ghost, duplicate)).get();
-        } catch (Exception e) {
-            errors.add("poison", e);
         }
     }
 }

@@ -149,6 +149,16 @@ public final class LocalStack implements AutoCloseable {
                 "http://localhost:" + port + "/health");
     }
 
+    /**
+     * Stops sweeper {@code i} (SIGTERM: it leaves the consumer group at once, a rebalance), starts it
+     * again on the same state directory (another) and waits until it is healthy.
+     */
+    public void bounceSweeper(int i) {
+        JavaProcess sweeper = sweepers.get(i);
+        sweeper.close();
+        sweeper.start().awaitHealthy(Duration.ofMinutes(2));
+    }
+
     /** Kills the (first) sweeper (SIGKILL) and starts a new one on the same state directory. */
     public void restartSweeper() {
         restartSweeper(0);
