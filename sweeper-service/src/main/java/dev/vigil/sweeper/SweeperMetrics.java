@@ -22,6 +22,7 @@ public final class SweeperMetrics {
     private final Counter heartbeatsKept;
     private final Counter blackouts;
     private final Counter sweepFailures;
+    private final Counter statesDropped;
     private final DistributionSummary overshoot;
 
     public SweeperMetrics(MeterRegistry registry) {
@@ -43,6 +44,9 @@ public final class SweeperMetrics {
                 .description("gaps in broker time (nothing appended) not counted against timeouts").register(registry);
         sweepFailures = Counter.builder("vigil.sweeper.sweep.failures")
                 .description("deadlines dropped because handling them threw (each logged as ERROR)").register(registry);
+        statesDropped = Counter.builder("vigil.sweeper.states.dropped")
+                .description("stored run states that could not be read and were dropped (each logged as ERROR)")
+                .register(registry);
         overshoot = DistributionSummary.builder("vigil.sweeper.detection.overshoot")
                 .description("wall-clock emit time minus the timeout's due time on the broker clock")
                 .baseUnit("milliseconds").publishPercentiles(0.5, 0.99).publishPercentileHistogram()
@@ -68,6 +72,10 @@ public final class SweeperMetrics {
 
     public void sweepFailed() {
         sweepFailures.increment();
+    }
+
+    public void stateDropped() {
+        statesDropped.increment();
     }
 
     public void runCreated() {

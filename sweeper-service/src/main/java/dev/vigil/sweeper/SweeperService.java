@@ -36,6 +36,7 @@ public class SweeperService implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final WatermarkTicker ticker;
+    private final StreamFailures failures = new StreamFailures(java.time.Clock.systemUTC(), Duration.ofMinutes(5));
 
     public SweeperService(SweeperSettings settings, KafkaSettings kafka, MeterRegistry registry,
                           @Value("${vigil.topic-prefix}") String topicPrefix) {
@@ -48,7 +49,8 @@ public class SweeperService implements AutoCloseable {
         streams = newStreams(SweeperTopology.build(topics, config, metrics, true), streamsConfig(settings, kafka),
                 settings.getStateDirLockWait());
         streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("sweeper stream thread died; replacing it", e);
+            failures.record(e);
+            LOG.error("sweeper stream thread died ({} time(s) in 5 min); replacing it", failures.recent(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         Gauge.builder("vigil.sweeper.tracked.runs", this, SweeperService::trackedRuns)
@@ -96,6 +98,11 @@ public class SweeperService implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** The stream threads that died recently. */
+    public StreamFailures failures() {
+        return failures;
     }
 
     /** The Kafka Streams state: RUNNING or REBALANCING is healthy. */

@@ -369,6 +369,23 @@ class SweeperTopologyTest {
         assertThat(sweeper.store(RunSweeper.RUNS).approximateNumEntries()).isEqualTo(200);
     }
 
+    @Test
+    void anUnreadableStoredStateIsDroppedOnceAndTheSweepAndItsTaskGoOn() {
+        sweeper.created("broken", 1, 0, T10);
+        sweeper.created("healthy-neighbour", 1, 0, T10);
+        sweeper.heartbeat("broken", 1, 1_000);
+        sweeper.heartbeat("healthy-neighbour", 1, 1_000);
+        sweeper.store(RunSweeper.RUNS).put("broken", new byte[] {1, 2, (byte) 0xff}); // a bug, a bad restore
+        sweeper.heartbeat("broken", 1, 2_000);
+        sweeper.ticks(2_000, 20_000, 500);
+        assertThat(sweeper.timedOut()).extracting(RunTimedOut::runId).containsExactly("healthy-neighbour");
+        assertThat(sweeper.counter("vigil.sweeper.states.dropped")).isEqualTo(1.0);
+        sweeper.created("broken", 2, 20_000, T10); // a retry is tracked again
+        sweeper.ticks(20_500, 60_000, 500);
+        assertThat(sweeper.timedOut()).extracting(RunTimedOut::runId, RunTimedOut::attempt).contains(
+                org.assertj.core.groups.Tuple.tuple("broken", 2));
+    }
+
     private static String reason(TestRecord<byte[], byte[]> record) {
         return header(record, VigilHeaders.DLQ_REASON);
     }

@@ -362,7 +362,17 @@ public final class RunSweeper extends SweepingProcessor {
         if (bytes == null) {
             return null;
         }
-        RunState state = RunState.decode(bytes);
+        RunState state;
+        try {
+            state = RunState.decode(bytes);
+        } catch (RuntimeException e) {
+            // One unreadable entry must not stop its task: it is forgotten, once, loudly.
+            LOG.error("the stored state of run {} cannot be read ({}); it is dropped: the run is no longer tracked",
+                    runId, e.toString());
+            runs.delete(runId);
+            metrics.stateDropped();
+            return null;
+        }
         state.beatsMayBeLost = state.beatsSeenBy != incarnation;
         return state;
     }
