@@ -17,21 +17,44 @@ import java.util.stream.Collectors;
  * A Kubernetes API for the local stack and the end-to-end test: fabric8's mock server in CRUD mode
  * (the real REST API: create, get, list with label selectors, delete), plus the discovery documents
  * ({@code /version}, {@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/apps/v1}, ...) the
- * plain mock lacks, so the real {@code kubectl --server ...} can list and delete in it. No controllers
- * run: a Deployment creates no Pods.
+ * plain mock lacks, so the real {@code kubectl --server ...} can list and delete in it, short names
+ * ({@code kubectl get deploy,svc,po}) included. No controllers run: a Deployment creates no Pods.
  */
 public final class KubernetesApi implements AutoCloseable {
 
-    /** group/version → resources (plural, kind). */
-    private static final Map<String, List<String[]>> RESOURCES = Map.of(
-            "v1", List.of(new String[] {"pods", "Pod"}, new String[] {"services", "Service"},
-                    new String[] {"configmaps", "ConfigMap"}, new String[] {"secrets", "Secret"},
-                    new String[] {"persistentvolumeclaims", "PersistentVolumeClaim"},
-                    new String[] {"namespaces", "Namespace"}),
-            "apps/v1", List.of(new String[] {"deployments", "Deployment"}, new String[] {"statefulsets", "StatefulSet"},
-                    new String[] {"replicasets", "ReplicaSet"}),
-            "batch/v1", List.<String[]>of(new String[] {"jobs", "Job"}),
-            "networking.k8s.io/v1", List.<String[]>of(new String[] {"ingresses", "Ingress"}));
+    /**
+     * group/version → resources: plural, kind, the short names kubectl resolves ({@code deploy}, {@code svc}, ...)
+     * and whether {@code kubectl get all} includes it, as a real API server's discovery says.
+     */
+    private static final Map<String, List<Resource>> RESOURCES = Map.of(
+            "v1", List.of(new Resource("pods", "Pod", List.of("po"), true),
+                    new Resource("services", "Service", List.of("svc"), true),
+                    new Resource("configmaps", "ConfigMap", List.of("cm"), false),
+                    new Resource("secrets", "Secret", List.of(), false),
+                    new Resource("persistentvolumeclaims", "PersistentVolumeClaim", List.of("pvc"), false),
+                    new Resource("namespaces", "Namespace", List.of("ns"), false)),
+            "apps/v1", List.of(new Resource("deployments", "Deployment", List.of("deploy"), true),
+                    new Resource("statefulsets", "StatefulSet", List.of("sts"), true),
+                    new Resource("replicasets", "ReplicaSet", List.of("rs"), true)),
+            "batch/v1", List.of(new Resource("jobs", "Job", List.of(), true)),
+            "networking.k8s.io/v1", List.of(new Resource("ingresses", "Ingress", List.of("ing"), false)));
+
+    /** One resource type in a discovery document. */
+    private record Resource(String plural, String kind, List<String> shortNames, boolean inAll) {
+
+        String json() {
+            return "{\"name\":\"" + plural + "\",\"singularName\":\"" + kind.toLowerCase(java.util.Locale.ROOT)
+                    + "\",\"namespaced\":" + !"Namespace".equals(kind) + ",\"kind\":\"" + kind
+                    + "\",\"verbs\":[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\",\"patch\","
+                    + "\"update\",\"watch\"]" + array("shortNames", shortNames)
+                    + array("categories", inAll ? List.of("all") : List.of()) + "}";
+        }
+
+        private static String array(String name, List<String> values) {
+            return values.isEmpty() ? "" : ",\"" + name + "\":[" + values.stream().map(v -> "\"" + v + "\"")
+                    .collect(Collectors.joining(",")) + "]";
+        }
+    }
 
     private final KubernetesMockServer server;
 
@@ -99,16 +122,13 @@ public final class KubernetesApi implements AutoCloseable {
         }
 
         private static String resources(String groupVersion) {
-            List<String[]> resources = RESOURCES.get(groupVersion);
+            List<Resource> resources = RESOURCES.get(groupVersion);
             if (resources == null) {
                 return null;
             }
             return "{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"" + groupVersion
-                    + "\",\"resources\":[" + resources.stream().map(r -> "{\"name\":\"" + r[0]
-                            + "\",\"singularName\":\"\",\"namespaced\":" + !"Namespace".equals(r[1]) + ",\"kind\":\""
-                            + r[1] + "\",\"verbs\":[\"create\",\"delete\",\"deletecollection\",\"get\",\"list\","
-                            + "\"patch\",\"update\",\"watch\"]}")
-                    .collect(Collectors.joining(",")) + "]}";
+                    + "\",\"resources\":[" + resources.stream().map(Resource::json).collect(Collectors.joining(","))
+                    + "]}";
         }
     }
 }

@@ -21,8 +21,17 @@ import java.util.stream.Stream;
 /**
  * {@code ./vigil-local [--no-demo] [--fresh]}: starts the whole system, prints where everything is,
  * runs the demo fleet (unless {@code --no-demo}), shows a live summary, and stops everything on Ctrl-C.
+ * The terminal shows only that screen (and errors); every log goes to {@code .vigil/logs/}.
  */
 public final class Main {
+
+    /** Kafka's console tools, written to {@code .vigil/bin/} with the stack's classpath. */
+    static final Map<String, String> KAFKA_TOOLS = Map.of(
+            "kafka-console-consumer.sh", "org.apache.kafka.tools.consumer.ConsoleConsumer",
+            "kafka-console-producer.sh", "org.apache.kafka.tools.ConsoleProducer");
+
+    /** Held so the JUL logger (weakly referenced) keeps its handler. */
+    private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
     private Main() {
     }
@@ -30,14 +39,22 @@ public final class Main {
     public static void main(String[] args) throws Exception {
         List<String> flags = java.util.Arrays.stream(args).flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+"))).toList();
         Path repo = Path.of(System.getProperty("vigil.repo", ".")).toAbsolutePath().normalize();
-        LocalStack.Options options = LocalStack.Options.defaults(repo);
+        // Logging is set up before anything touches LocalStack (its logger would configure logback first).
+        Path dir = repo.resolve(".vigil");
         if (flags.contains("--fresh")) {
-            deleteRecursively(options.dir());
+            deleteRecursively(dir);
         }
-        System.out.println("Starting Vigil in " + options.dir() + " (logs in " + options.dir().resolve("logs") + ") ...");
+        Path logs = dir.resolve("logs");
+        logTo(logs);
+        LocalStack.Options options = LocalStack.Options.defaults(repo);
+        if (!options.dir().equals(dir)) {
+            throw new IllegalStateException("the local stack keeps its data in " + options.dir() + ", not " + dir);
+        }
+        System.out.println("Starting Vigil in " + options.dir() + " (about a minute; logs in " + logs + ") ...");
         LocalStack stack = LocalStack.start(options);
         String token = stack.token("dev", "demo");
         Path env = stack.writeAddresses(token);
+        Path bin = writeKafkaTools(options.dir());
         DemoFleet fleet = flags.contains("--no-demo") ? null : new DemoFleet(stack, token).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -56,12 +73,15 @@ public final class Main {
                   dev token         %s
                                     (workspace "demo"; try: curl -H "Authorization: Bearer $VIGIL_TOKEN" $VIGIL_API)
                   Kubernetes API    %s   (kubectl --server %s get deploy,svc,pods -n %s)
+                  console           %s/console/   (paste the dev token)
                   addresses file    %s   (source it: set -a; . %s; set +a)
+                  Kafka tools       %s/kafka-console-consumer.sh, kafka-console-producer.sh
+                  logs              %s
                   demo fleet        %s
                 Ctrl-C stops everything.
 
                 """, stack.kafkaBootstrap(), stack.runServiceUrl(), stack.runServiceUrl(), token, stack.kubernetesUrl(),
-                stack.kubernetesUrl(), options.namespace(), env, env,
+                stack.kubernetesUrl(), options.namespace(), stack.runServiceUrl(), env, env, bin, logs,
                 fleet == null ? "off (--no-demo): attach your own workers" : "on: the seeds' incidents, replayed");
         Summary summary = new Summary(stack, options);
         while (stopped.getCount() > 0) {
@@ -120,6 +140,46 @@ public final class Main {
             }
             return values;
         }
+    }
+
+    /**
+     * Sends this JVM's logs to {@code logs}: logback (its own status report off) to {@code vigil-local.log},
+     * the Kubernetes API's per-request lines (fabric8's mock server logs through java.util.logging) to
+     * {@code kubernetes-api.log}. Call before anything logs.
+     */
+    static void logTo(Path logs) throws IOException {
+        Files.createDirectories(logs);
+        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
+        System.setProperty("logback.configurationFile", "logback-vigil-local.xml");
+        System.setProperty("vigil.logs", logs.toString());
+        java.util.logging.FileHandler file = new java.util.logging.FileHandler(logs.resolve("kubernetes-api.log").toString(), true);
+        file.setFormatter(new java.util.logging.SimpleFormatter());
+        MOCK_SERVER_LOG.setUseParentHandlers(false);
+        MOCK_SERVER_LOG.addHandler(file);
+    }
+
+    /**
+     * Writes Kafka's console consumer and producer to {@code <dir>/bin/} as scripts that run them on this
+     * JVM's classpath (kafka-tools is a dependency of the local stack), so the README's commands need no
+     * Kafka installation. Returns the directory.
+     */
+    static Path writeKafkaTools(Path dir) throws IOException {
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        String classpath = Stream.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(java.io.File.pathSeparator));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (Map.Entry<String, String> tool : KAFKA_TOOLS.entrySet()) {
+            Path script = bin.resolve(tool.getKey());
+            Files.writeString(script, "#!/usr/bin/env bash\n"
+                    + "# Kafka's own " + tool.getKey().replace(".sh", "") + " (kafka-tools), written by ./vigil-local.\n"
+                    + "exec '" + java + "' -Xmx256m -XX:TieredStopAtLevel=1"
+                    + " -Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener"
+                    + " -Dlogback.configurationFile=logback-tools.xml"
+                    + " -cp '" + classpath + "' " + tool.getValue() + " \"$@\"\n");
+            script.toFile().setExecutable(true);
+        }
+        return bin;
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
