@@ -137,10 +137,16 @@ public final class HostileTenant implements AutoCloseable {
         return tricks;
     }
 
-    /** The labels of a running resource of another workspace, if there is one. */
+    /** The labels of a running Deployment, Service or Pod of another workspace, if there is one. */
     private Optional<Map<String, String>> victim() {
-        return kubernetes.pods().inNamespace(namespace).withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL).list()
-                .getItems().stream().map(HasMetadata::getMetadata).map(m -> m.getLabels())
+        List<HasMetadata> running = new ArrayList<>();
+        running.addAll(kubernetes.apps().deployments().inNamespace(namespace)
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL).list().getItems());
+        running.addAll(kubernetes.services().inNamespace(namespace)
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL).list().getItems());
+        running.addAll(kubernetes.pods().inNamespace(namespace)
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL).list().getItems());
+        return running.stream().map(HasMetadata::getMetadata).map(m -> m.getLabels())
                 .filter(l -> l.get(runLabelKey) != null && l.get(Labels.WORKSPACE) != null
                         && !l.get(Labels.WORKSPACE).equals(ownWorkspace))
                 .findAny();
