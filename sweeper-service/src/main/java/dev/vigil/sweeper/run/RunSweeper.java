@@ -129,16 +129,10 @@ public final class RunSweeper extends SweepingProcessor {
                 metrics.ignored("after_end");
                 return;
             }
-            case PENDING -> {
+            case PENDING, RUNNING, TERMINATING -> {
                 state.beatsSeenBy = incarnation;
                 state.beatsMayBeLost = false;
-                start(runId, state, at, heartbeat.agentId());
-                reportProgress(runId, state, heartbeat, at);
-                reschedule(runId, state, at);
-            }
-            case TERMINATING, RUNNING -> {
-                if (!state.started()) {
-                    state.beatsSeenBy = incarnation;
+                if (!state.started()) { // pending, or stopped before its first beat was read
                     start(runId, state, at, heartbeat.agentId());
                     reportProgress(runId, state, heartbeat, at);
                     reschedule(runId, state, at);
@@ -146,8 +140,6 @@ public final class RunSweeper extends SweepingProcessor {
                 }
                 state.lastHeartbeatAt = Math.max(state.lastHeartbeatAt, at);
                 state.heartbeats++;
-                state.beatsSeenBy = incarnation;
-                state.beatsMayBeLost = false;
                 if (!reportProgress(runId, state, heartbeat, at)) {
                     saveHeartbeat(runId, state);
                     return;

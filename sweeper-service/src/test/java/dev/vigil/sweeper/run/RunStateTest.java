@@ -3,15 +3,15 @@ package dev.vigil.sweeper.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.contracts.event.Check;
+import dev.vigil.sweeper.AllowedIds;
 import dev.vigil.sweeper.run.RunState.Phase;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.Example;
 
 /** The stored form of a run's state: it outlives releases (RocksDB, changelog topics). */
 class RunStateTest {
@@ -32,14 +32,9 @@ class RunStateTest {
         assertThat(decoded.writtenHeartbeatAt).as("what was read is what is stored").isEqualTo(state.lastHeartbeatAt);
     }
 
-    /** Ids as {@link Check#id} allows them: 1-128 of letters, digits and {@code . _ : @ -}, from a letter or digit. */
     @Provide
     Arbitrary<String> ids() {
-        Arbitrary<Character> first = Arbitraries.chars().alpha().numeric();
-        Arbitrary<String> rest = Arbitraries.strings().alpha().numeric().withChars("._:@-").ofMinLength(0)
-                .ofMaxLength(Check.MAX_ID_LENGTH - 1);
-        return first.flatMap(c -> rest.map(r -> c + r)).edgeCases(edges -> edges.add("a".repeat(Check.MAX_ID_LENGTH)))
-                .filter(id -> Check.id(id, "agentId").equals(id));
+        return AllowedIds.arbitrary();
     }
 
     @Example
