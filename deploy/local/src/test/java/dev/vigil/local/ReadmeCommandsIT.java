@@ -68,6 +68,7 @@ class ReadmeCommandsIT {
                 "== vigil.timeouts", "== vigil.commands", "== vigil.cleanups", "== vigil.dead-letters",
                 "vigil-type:RunTimedOut", "\"type\":\"CleanupPerformed\"", "Processed a total of"));
         EXPECTED.put("kafka-console-producer.sh", List.of("LogAppendTime:", "Processed a total of 5 messages"));
+        EXPECTED.put("--topic vigil.cleanups \\", List.of("\"type\":\"CleanupPerformed\"", "Processed a total of 3 messages"));
     }
 
     private static Path repo;
