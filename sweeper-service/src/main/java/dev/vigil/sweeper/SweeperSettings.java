@@ -10,6 +10,11 @@ public class SweeperSettings {
     private String applicationId = "vigil-sweeper";
     private String stateDir = System.getProperty("java.io.tmpdir") + "/vigil-sweeper";
     private int streamThreads = 1;
+    /**
+     * Warm copies of each task's state on other instances, so a task that moves (an instance dies,
+     * leaves or joins) resumes from a caught-up copy instead of restoring its changelog first.
+     */
+    private int standbyReplicas = 1;
     private boolean createTopics = true;
     private short replicationFactor = -1;
     private Duration commitInterval = Duration.ofMillis(50);
@@ -53,6 +58,14 @@ public class SweeperSettings {
 
     public void setStreamThreads(int streamThreads) {
         this.streamThreads = streamThreads;
+    }
+
+    public int getStandbyReplicas() {
+        return standbyReplicas;
+    }
+
+    public void setStandbyReplicas(int standbyReplicas) {
+        this.standbyReplicas = standbyReplicas;
     }
 
     public boolean isCreateTopics() {

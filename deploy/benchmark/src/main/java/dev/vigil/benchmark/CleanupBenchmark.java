@@ -43,9 +43,17 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 final class CleanupBenchmark {
 
+    /**
+     * @param overshoot runs due outside the forced rebalance (from the bounce until {@link #SETTLE} after it)
+     * @param rebalanceOvershoot runs due inside it
+     */
     record Results(int runs, int timedOut, int terminal, int cleaned, int falseTimeouts, int neverRunning,
-                   Distribution overshoot, Distribution toTerminal, Distribution toDeleted, double apiListMillis) {
+                   Distribution overshoot, Distribution rebalanceOvershoot, Distribution toTerminal,
+                   Distribution toDeleted, double apiListMillis) {
     }
+
+    /** How long after the bounced sweeper is healthy again its second rebalance may still be settling. */
+    private static final Duration SETTLE = Duration.ofSeconds(15);
 
     private static final String NAMESPACE = "agents";
     private static final String WORKSPACE = "bench";
@@ -64,6 +72,8 @@ final class CleanupBenchmark {
     /** When each run's worker stopped beating: a timeout due before that is false. */
     private final Map<String, Long> diedAt = new ConcurrentHashMap<>();
     private int neverRunning;
+    private volatile long bounceStart = Long.MAX_VALUE;
+    private volatile long bounceEnd = Long.MAX_VALUE;
     private double apiListMillis;
 
     private CleanupBenchmark(LocalStack stack) {
@@ -93,6 +103,7 @@ final class CleanupBenchmark {
         watching = false;
         watcher.join();
         List<Long> overshoot = new ArrayList<>();
+        List<Long> rebalanceOvershoot = new ArrayList<>();
         List<Long> toTerminal = new ArrayList<>();
         List<Long> toDeleted = new ArrayList<>();
         int falseTimeouts = 0;
@@ -108,7 +119,9 @@ final class CleanupBenchmark {
             if (seen == null || !diedAt.containsKey(id) || dueAt.get(id) < diedAt.get(id)) {
                 continue;
             }
-            overshoot.add(seen - dueAt.get(id));
+            long due = dueAt.get(id);
+            boolean rebalancing = due >= bounceStart && due <= bounceEnd + SETTLE.toMillis();
+            (rebalancing ? rebalanceOvershoot : overshoot).add(seen - due);
             if (finishedAt.containsKey(id)) {
                 toTerminal.add(finishedAt.get(id) - seen);
             }
@@ -120,6 +133,7 @@ final class CleanupBenchmark {
         return new Results(count, (int) ids.stream().filter(seenAt::containsKey).count(),
                 (int) ids.stream().filter(finishedAt::containsKey).count(), cleaned(ids), falseTimeouts, neverRunning,
                 Distribution.of("Vigil, full stack: overshoot", overshoot),
+                Distribution.of("Vigil, full stack: overshoot during a forced rebalance", rebalanceOvershoot),
                 Distribution.of("timeout seen -> row terminal", toTerminal),
                 Distribution.of("timeout seen -> resources deleted", toDeleted), apiListMillis);
     }
@@ -235,11 +249,14 @@ final class CleanupBenchmark {
     /** A forced rebalance while runs die: sweeper-1 leaves the group (SIGTERM) and joins again. */
     private void bounceSweeper() {
         Bench.log("end to end: sweeper-1 stopped and started again while runs die (two rebalances)");
+        bounceStart = System.currentTimeMillis();
         try {
             stack.bounceSweeper(1);
         } catch (RuntimeException e) {
             Bench.log("end to end: could not bounce sweeper-1: %s", e);
         }
+        bounceEnd = System.currentTimeMillis();
+        Bench.log("end to end: sweeper-1 back after %d ms", bounceEnd - bounceStart);
     }
 
     /** Waits (up to 2 min) until every run is RUNNING; counts, and reports, those that never are. */

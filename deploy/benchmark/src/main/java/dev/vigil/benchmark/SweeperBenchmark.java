@@ -262,7 +262,10 @@ final class SweeperBenchmark {
                 Thread.sleep(10_000L / profile.dyingRuns()); // over 10 s, as in the baseline's 1 s phase
             }
             Thread.sleep(profile.heartbeatTimeout().toMillis() + 5_000);
-            beats.forEach(RunHeartbeat::close);
+            for (RunHeartbeat beat : beats) { // the phase is over: the others stop too, and time out after it
+                diedAt.putIfAbsent(beat.runId(), System.currentTimeMillis());
+                beat.close();
+            }
         }
         List<Long> overshoots = new ArrayList<>();
         for (String runId : dying) {

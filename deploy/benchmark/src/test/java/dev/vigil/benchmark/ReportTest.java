@@ -33,7 +33,8 @@ class ReportTest {
                             uniform("baseline, reconciler every 60 s", 100, 60_000), 0.2)),
             "PostgreSQL 17 (synchronous_commit=on, fsync=on)");
     private final CleanupBenchmark.Results endToEnd = new CleanupBenchmark.Results(40, 40, 40, 40, 1, 0,
-            uniform("Vigil, full stack: overshoot", 50, 300), uniform("to terminal", 20, 200),
+            uniform("Vigil, full stack: overshoot", 50, 300), uniform("during a rebalance", 1_000, 3_000),
+            uniform("to terminal", 20, 200),
             uniform("to deleted", 100, 1_500), 4.2);
 
     @Test
@@ -60,6 +61,7 @@ class ReportTest {
         assertThat(report).contains("| false timeouts (runs timed out while heartbeating), whole stack, two sweepers and a "
                 + "rebalance | 1 | 0 | **missed** |");
         assertThat(report).contains("| runs that never became RUNNING, whole stack | 0 | 0 | met |");
+        assertThat(report).contains("| detection overshoot max (whole stack, runs due during the forced rebalance) | 3,000 ms |");
         assertThat(report).contains("![chart](benchmark.png)");
         assertThat(report).contains("Why the missed targets were missed").contains("- *Cleanup.*")
                 .doesNotContain("- *Overshoot.*").doesNotContain("- *Ingest vs the raw produce rate.*");
