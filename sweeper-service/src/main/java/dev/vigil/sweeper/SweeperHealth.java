@@ -39,47 +39,56 @@ public final class SweeperHealth {
                 && state != KafkaStreams.State.NOT_RUNNING && failures.live();
     }
 
-    /** {@code /health/readiness}. */
-    @Singleton
-    @Readiness
-    public static class Ready extends AbstractHealthIndicator<Map<String, String>> {
+    /** An indicator that is UP while {@code check} holds for the application's state and thread deaths. */
+    abstract static class Indicator extends AbstractHealthIndicator<Map<String, String>> {
         private final SweeperService sweeper;
+        private final String name;
 
-        public Ready(SweeperService sweeper) {
+        Indicator(SweeperService sweeper, String name) {
             this.sweeper = sweeper;
+            this.name = name;
         }
+
+        abstract boolean check(KafkaStreams.State state, StreamFailures failures);
 
         @Override
         protected Map<String, String> getHealthInformation() {
-            healthStatus = ready(sweeper.state(), sweeper.failures()) ? HealthStatus.UP : HealthStatus.DOWN;
-            return details(sweeper.state(), sweeper.failures());
+            KafkaStreams.State state = sweeper.state();
+            healthStatus = check(state, sweeper.failures()) ? HealthStatus.UP : HealthStatus.DOWN;
+            return details(state, sweeper.failures());
         }
 
         @Override
         protected String getName() {
-            return "sweeper";
+            return name;
+        }
+    }
+
+    /** {@code /health/readiness}. */
+    @Singleton
+    @Readiness
+    public static class Ready extends Indicator {
+        public Ready(SweeperService sweeper) {
+            super(sweeper, "sweeper");
+        }
+
+        @Override
+        boolean check(KafkaStreams.State state, StreamFailures failures) {
+            return ready(state, failures);
         }
     }
 
     /** {@code /health/liveness}. */
     @Singleton
     @Liveness
-    public static class Live extends AbstractHealthIndicator<Map<String, String>> {
-        private final SweeperService sweeper;
-
+    public static class Live extends Indicator {
         public Live(SweeperService sweeper) {
-            this.sweeper = sweeper;
+            super(sweeper, "sweeper-liveness");
         }
 
         @Override
-        protected Map<String, String> getHealthInformation() {
-            healthStatus = live(sweeper.state(), sweeper.failures()) ? HealthStatus.UP : HealthStatus.DOWN;
-            return details(sweeper.state(), sweeper.failures());
-        }
-
-        @Override
-        protected String getName() {
-            return "sweeper-liveness";
+        boolean check(KafkaStreams.State state, StreamFailures failures) {
+            return live(state, failures);
         }
     }
 }
