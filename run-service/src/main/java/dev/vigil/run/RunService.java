@@ -180,8 +180,8 @@ public class RunService {
                             : "run " + id + " is still " + current.status() + "; stop it or wait for it to end first");
                 }
                 RunRow retried = runs.findById(run.id()).orElseThrow();
-                outbox.publish(RunCreated.of(id, retried.attempt(), workspace, retried.key(), retried.kind(),
-                        retried.agentId(), timeoutsOf(retried), cleanupOf(retried)));
+                outbox.publish(RunCreated.of(run.id().toString(), retried.attempt(), workspace, retried.key(),
+                        retried.kind(), retried.agentId(), timeoutsOf(retried), cleanupOf(retried)));
                 audit.record(run.id(), workspace, retried.attempt(), "retried", run.status().name(),
                         RunStatus.PENDING.name(), null, actor, "attempt " + run.attempt() + " -> " + retried.attempt());
                 LOG.info("run retried by {}: attempt {}", actor, retried.attempt());
@@ -213,6 +213,7 @@ public class RunService {
     /**
      * The worker's own terminal write. At most once: a repeated or racing finish (or one that lost to
      * a timeout) changes nothing and returns the run as it is. A finish for an older attempt is a 409.
+     * The API has checked the request's attempt and error ({@code Requests#finish}).
      */
     public RunRow finish(String workspace, String actor, String id, RunViews.Finish request) {
         if (request.outcome() == null || !request.outcome().isTerminal() || request.outcome() == RunStatus.TIMED_OUT) {
@@ -223,9 +224,6 @@ public class RunService {
             metrics.ignored("stale_finish");
             throw ApiError.conflict("attempt " + request.attempt() + " of run " + id + " is not its current attempt ("
                     + run.attempt() + ")");
-        }
-        if (request.error() != null && request.error().length() > 4096) {
-            throw ApiError.badRequest("error must be at most 4096 characters");
         }
         Reason reason = switch (request.outcome()) {
             case SUCCEEDED -> Reason.COMPLETED;

@@ -56,7 +56,7 @@ class ConsoleApiIT {
         create(a, "a-1", null);
         create(a, "a-2", null);
         String done = create(a, "a-3", null);
-        post("/api/v1/runs/" + done + "/finish", a, "{\"outcome\":\"SUCCEEDED\"}");
+        post("/api/v1/runs/" + done + "/finish", a, "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}");
         create(b, "b-1", null);
 
         JsonNode summary = json(get("/api/v1/runs/summary", a));

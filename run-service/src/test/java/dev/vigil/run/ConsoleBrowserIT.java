@@ -123,7 +123,7 @@ class ConsoleBrowserIT {
                 "Deployment", "chat-worker-" + timedOut.substring(0, 8), CleanupOutcome.DELETED,
                 CleanupTrigger.RUN_FINISHED, null));
         String failed = create(operator, "busy-key", null);
-        assertThat(post("/api/v1/runs/" + failed + "/finish", operator, "{\"outcome\":\"FAILED\",\"error\":\"worker crashed\"}")
+        assertThat(post("/api/v1/runs/" + failed + "/finish", operator, "{\"outcome\":\"FAILED\",\"error\":\"worker crashed\",\"attempt\":1}")
                 .statusCode()).isEqualTo(200);
         String active = create(operator, "busy-key", null);
 

@@ -82,7 +82,7 @@ class RetryIT {
     @Test
     void onlyRunsThatEndedBadlyCanBeRetriedAndOnlyWhileTheKeyIsFree() throws Exception {
         String done = create("retry-succeeded");
-        post("/api/v1/runs/" + done + "/finish", user, "{\"outcome\":\"SUCCEEDED\"}");
+        post("/api/v1/runs/" + done + "/finish", user, "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}");
         HttpResponse<String> succeeded = post("/api/v1/runs/" + done + "/retry", user);
         assertThat(succeeded.statusCode()).isEqualTo(409);
         assertThat(JSON.readTree(succeeded.body()).get("detail").asText()).contains("succeeded");
@@ -92,7 +92,7 @@ class RetryIT {
                 .contains("is still PENDING");
 
         String failed = create("retry-key");
-        post("/api/v1/runs/" + failed + "/finish", user, "{\"outcome\":\"FAILED\",\"error\":\"boom\"}");
+        post("/api/v1/runs/" + failed + "/finish", user, "{\"outcome\":\"FAILED\",\"error\":\"boom\",\"attempt\":1}");
         String newer = create("retry-key");
         HttpResponse<String> blocked = post("/api/v1/runs/" + failed + "/retry", user);
         assertThat(blocked.statusCode()).isEqualTo(409);

@@ -118,7 +118,7 @@ class RunApiIT {
         String id = create("private-key");
         assertThat(get("/api/v1/runs/" + id, globex).statusCode()).isEqualTo(404);
         assertThat(post("/api/v1/runs/" + id + "/stop", globex, null).statusCode()).isEqualTo(404);
-        assertThat(post("/api/v1/runs/" + id + "/finish", globex, "{\"outcome\":\"FAILED\"}").statusCode()).isEqualTo(404);
+        assertThat(post("/api/v1/runs/" + id + "/finish", globex, "{\"outcome\":\"FAILED\",\"attempt\":1}").statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(get("/api/v1/runs?key=private-key", globex).body()).get("items")).isEmpty();
         assertThat(JSON.readTree(get("/api/v1/runs/" + id, acme).body()).get("status").asText()).isEqualTo("PENDING");
     }
@@ -158,7 +158,7 @@ class RunApiIT {
         }
         assertThat(JSON.convertValue(run.at("/cleanup/labels"), Map.class)).isEqualTo(expected);
         assertThat(((RunCreated) runEvents(id, 1).get(0)).cleanup().labels()).isEqualTo(expected);
-        HttpResponse<String> finished = post("/api/v1/runs/" + id + "/finish", globex, "{\"outcome\":\"SUCCEEDED\"}");
+        HttpResponse<String> finished = post("/api/v1/runs/" + id + "/finish", globex, "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}");
         assertThat(JSON.convertValue(JSON.readTree(finished.body()).at("/cleanup/labels"), Map.class)).isEqualTo(expected);
     }
 
@@ -201,17 +201,17 @@ class RunApiIT {
 
     @Test
     void otherBadRequestsAreRejectedToo() throws Exception {
-        assertThat(get("/api/v1/runs/not-a-uuid", acme).statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/runs/not-a-uuid", acme).statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(get("/api/v1/runs/not-a-uuid", acme).body()).get("detail").asText())
-                .contains("is not a UUID");
+                .contains("run ids are UUIDs");
         assertThat(get("/api/v1/runs/" + UUID.randomUUID(), acme).statusCode()).isEqualTo(404);
         assertThat(get("/api/v1/runs?status=DONE", acme).statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/runs?limit=0", acme).statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/runs?cursor=garbage", acme).statusCode()).isEqualTo(400);
         assertThat(post("/api/v1/runs", acme, "{\"key\":\"" + "x".repeat(70_000) + "\"}").statusCode()).isEqualTo(413);
         String id = create("finish-validation");
-        assertThat(post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"TIMED_OUT\"}").statusCode()).isEqualTo(400);
-        assertThat(post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"MAYBE\"}").statusCode()).isEqualTo(400);
+        assertThat(post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"TIMED_OUT\",\"attempt\":1}").statusCode()).isEqualTo(400);
+        assertThat(post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"MAYBE\",\"attempt\":1}").statusCode()).isEqualTo(400);
     }
 
     @Test
@@ -220,7 +220,7 @@ class RunApiIT {
         for (int i = 0; i < 5; i++) {
             ids.add(create("page-key-" + i));
         }
-        post("/api/v1/runs/" + ids.get(4) + "/finish", acme, "{\"outcome\":\"SUCCEEDED\"}");
+        post("/api/v1/runs/" + ids.get(4) + "/finish", acme, "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}");
         JsonNode first = JSON.readTree(get("/api/v1/runs?limit=2", acme).body());
         assertThat(first.get("items")).hasSize(2);
         assertThat(first.get("items").get(0).get("id").asText()).isEqualTo(ids.get(4));
@@ -236,10 +236,10 @@ class RunApiIT {
     @Test
     void theTerminalWriteHappensOnceAndIsNeverClobbered() throws Exception {
         String id = create("finish-once");
-        JsonNode first = JSON.readTree(post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"SUCCEEDED\"}").body());
+        JsonNode first = JSON.readTree(post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}").body());
         assertThat(first.get("status").asText()).isEqualTo("SUCCEEDED");
         assertThat(first.get("reason").asText()).isEqualTo("completed");
-        HttpResponse<String> again = post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"FAILED\",\"error\":\"late\"}");
+        HttpResponse<String> again = post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"FAILED\",\"error\":\"late\",\"attempt\":1}");
         assertThat(again.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(again.body()).get("status").asText()).isEqualTo("SUCCEEDED");
         service.publish(service.topics.timeouts().name(), id, RunTimedOut.of(id, 1, Reason.HEARTBEAT_TIMEOUT,
@@ -265,7 +265,7 @@ class RunApiIT {
                         Instant.now(), Instant.now(), null, false, null));
                 return null;
             }));
-            racing.add(pool.submit(() -> post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"SUCCEEDED\"}")));
+            racing.add(pool.submit(() -> post("/api/v1/runs/" + id + "/finish", acme, "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}")));
         }
         for (Future<?> f : racing) {
             f.get();

@@ -87,6 +87,13 @@ final class RunServiceHarness implements AutoCloseable {
         return jwt.serialize();
     }
 
+    /** A token signed with the service's secret carrying exactly these claims (none added). */
+    static String token(JWTClaimsSet claims) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims);
+        jwt.sign(new MACSigner(SECRET));
+        return jwt.serialize();
+    }
+
     HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.getURI() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))

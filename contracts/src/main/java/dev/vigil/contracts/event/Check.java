@@ -65,11 +65,52 @@ public final class Check {
         return value;
     }
 
+    /**
+     * A free-text field that may be null: at most {@value #MAX_TEXT_LENGTH} characters that PostgreSQL
+     * can store as they are (see {@link #unstorableAt}).
+     */
     public static String text(String value, String field) {
-        if (value != null && value.length() > MAX_TEXT_LENGTH) {
+        if (value == null) {
+            return null;
+        }
+        if (value.length() > MAX_TEXT_LENGTH) {
             throw new InvalidEventException(field + " is longer than " + MAX_TEXT_LENGTH + " characters");
         }
+        int bad = unstorableAt(value);
+        if (bad >= 0) {
+            throw new InvalidEventException(field + " has " + describe(value.charAt(bad)) + " at index " + bad
+                    + " (control characters other than tab, line feed and carriage return are not allowed)");
+        }
         return value;
+    }
+
+    /**
+     * The index of the first character of {@code value} that PostgreSQL's {@code text} cannot hold as
+     * it is, or -1: NUL and the other C0 control characters except tab, line feed and carriage return,
+     * and unpaired surrogates (they have no UTF-8 form). A loop, not a regular expression: the sweeper
+     * checks every heartbeat's message.
+     */
+    public static int unstorableAt(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < 0x20) {
+                if (c != '\t' && c != '\n' && c != '\r') {
+                    return i;
+                }
+            } else if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    private static String describe(char c) {
+        return (Character.isSurrogate(c) ? "an unpaired surrogate " : "a control character ")
+                + String.format("U+%04X", (int) c);
     }
 
     public static int attempt(int attempt) {

@@ -88,7 +88,12 @@ class EventJsonTest {
                 Arguments.of("negative seq", with(valid, "seq", -1), "seq must be >= 0"),
                 Arguments.of("run id with spaces", with(valid, "runId", "run 1"), "runId must be"),
                 Arguments.of("oversize", oversize(valid), "exceeds the limit of 65536 bytes"),
-                Arguments.of("message too long", with(valid, "message", "x".repeat(3000)), "message is longer than 2048"));
+                Arguments.of("message too long", with(valid, "message", "x".repeat(3000)), "message is longer than 2048"),
+                Arguments.of("NUL in message", with(valid, "message", "half\u0000way"), "message has a control character U+0000"),
+                Arguments.of("escape in message", with(valid, "message", "\u001b[31mred"), "message has a control character U+001B"),
+                Arguments.of("unpaired surrogate", with(valid, "message", "a\ud800b"), "message has an unpaired surrogate U+D800"),
+                Arguments.of("NUL in run id", with(valid, "runId", "run\u00001"), "runId must be"),
+                Arguments.of("NUL in agent id", with(valid, "agentId", "agent\u0000"), "agentId must be"));
     }
 
     @ParameterizedTest(name = "{0}")

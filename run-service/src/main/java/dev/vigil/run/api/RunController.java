@@ -37,6 +37,7 @@ public class RunController {
     @Post
     @Operation(summary = "Create a run (PENDING); 409 names the active run if the key already has one")
     public HttpResponse<RunViews.Run> create(@Body RunViews.CreateRun body, Authentication caller) {
+        Requests.create(body);
         RunRow run = runs.create(Callers.workspace(caller), Callers.actor(caller), body);
         return HttpResponse.created(RunMapper.view(run), URI.create("/api/v1/runs/" + run.id()));
     }
@@ -44,7 +45,7 @@ public class RunController {
     @Get("/{id}")
     @Operation(summary = "Read one run")
     public RunViews.Run get(String id, Authentication caller) {
-        return RunMapper.view(runs.get(Callers.workspace(caller), id));
+        return RunMapper.view(runs.get(Callers.workspace(caller), Requests.runId(id)));
     }
 
     @Get
@@ -53,7 +54,8 @@ public class RunController {
     public RunViews.Page list(@Nullable @QueryValue String key, @Nullable @QueryValue String status,
                               @Nullable @QueryValue Integer limit, @Nullable @QueryValue String cursor,
                               @Nullable @QueryValue Boolean stuck, Authentication caller) {
-        RunService.Page page = runs.list(Callers.workspace(caller), key, status, limit, cursor, Boolean.TRUE.equals(stuck));
+        RunService.Page page = runs.list(Callers.workspace(caller), Requests.text(key, "key"), status, limit, cursor,
+                Boolean.TRUE.equals(stuck));
         return new RunViews.Page(page.rows().stream().map(RunMapper::view).toList(), page.nextCursor());
     }
 
@@ -68,29 +70,32 @@ public class RunController {
     @Operation(summary = "The run now and its history, oldest first: audited transitions, cleaned-up Kubernetes "
             + "resources, latest progress")
     public RunViews.Timeline timeline(String id, Authentication caller) {
-        return RunMapper.timeline(overview.history(Callers.workspace(caller), id));
+        return RunMapper.timeline(overview.history(Callers.workspace(caller), Requests.runId(id)));
     }
 
     @Post("/{id}/stop")
     @Operation(summary = "Request a stop: TERMINATING, and a StopRun command to the agent; "
             + "force=true (operators only) aborts at once as user_force")
     public HttpResponse<RunViews.Run> stop(String id, @Nullable @QueryValue Boolean force, Authentication caller) {
+        String runId = Requests.runId(id);
         if (Boolean.TRUE.equals(force)) {
             Callers.requireOperator(caller);
-            return HttpResponse.ok(RunMapper.view(runs.forceStop(Callers.workspace(caller), Callers.actor(caller), id)));
+            return HttpResponse.ok(RunMapper.view(runs.forceStop(Callers.workspace(caller), Callers.actor(caller), runId)));
         }
-        return HttpResponse.accepted().body(RunMapper.view(runs.stop(Callers.workspace(caller), Callers.actor(caller), id)));
+        return HttpResponse.accepted().body(RunMapper.view(runs.stop(Callers.workspace(caller), Callers.actor(caller), runId)));
     }
 
     @Post("/{id}/retry")
     @Operation(summary = "Start the next attempt of a failed, aborted or timed-out run (PENDING, timeouts re-armed)")
     public RunViews.Run retry(String id, Authentication caller) {
-        return RunMapper.view(runs.retry(Callers.workspace(caller), Callers.actor(caller), id));
+        return RunMapper.view(runs.retry(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id)));
     }
 
     @Post("/{id}/finish")
-    @Operation(summary = "Finish the run (at most once); a repeated or racing finish returns the current state")
+    @Operation(summary = "Finish the run's attempt (at most once); a repeated or racing finish returns the current "
+            + "state, a finish of an older attempt is a 409")
     public RunViews.Run finish(String id, @Body RunViews.Finish body, Authentication caller) {
-        return RunMapper.view(runs.finish(Callers.workspace(caller), Callers.actor(caller), id, body));
+        Requests.finish(body);
+        return RunMapper.view(runs.finish(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id), body));
     }
 }
