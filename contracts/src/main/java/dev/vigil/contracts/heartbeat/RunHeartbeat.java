@@ -48,9 +48,28 @@ public final class RunHeartbeat extends Pulse {
         return Heartbeat.of(runId, attempt, agentId, seq, steps, message);
     }
 
-    private static String truncate(String message) {
-        return message == null || message.length() <= Check.MAX_TEXT_LENGTH
-                ? message
-                : message.substring(0, Check.MAX_TEXT_LENGTH);
+    /**
+     * The message as a heartbeat can carry it, so that a worker's odd text never costs it a heartbeat:
+     * cut to {@link Check#MAX_TEXT_LENGTH} (never inside a surrogate pair), and every character the
+     * events refuse ({@link Check#unstorableAt}) replaced by U+FFFD.
+     */
+    static String truncate(String message) {
+        if (message == null) {
+            return null;
+        }
+        String text = message;
+        if (text.length() > Check.MAX_TEXT_LENGTH) {
+            int end = Check.MAX_TEXT_LENGTH;
+            if (Character.isHighSurrogate(text.charAt(end - 1))) {
+                end--;
+            }
+            text = text.substring(0, end);
+        }
+        StringBuilder clean = null;
+        for (int from = 0, bad; (bad = Check.unstorableAt(text.substring(from))) >= 0; from += bad + 1) {
+            clean = clean == null ? new StringBuilder(text) : clean;
+            clean.setCharAt(from + bad, '\uFFFD');
+        }
+        return clean == null ? text : clean.toString();
     }
 }
