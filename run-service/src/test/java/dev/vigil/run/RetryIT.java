@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,9 +135,7 @@ class RetryIT {
     }
 
     private static List<RunEvent> runEvents(String runId, int atLeast) {
-        return service.read(service.topics.runEvents().name(), service.topics.runEvents().valueSerde().deserializer(),
-                        Duration.ofSeconds(15), rs -> rs.stream().filter(r -> runId.equals(r.key())).count() >= atLeast)
-                .stream().filter(r -> runId.equals(r.key())).map(ConsumerRecord::value).toList();
+        return service.valuesOf(service.topics.runEvents(), runId, atLeast);
     }
 
     private static HttpResponse<String> get(String path) throws Exception {

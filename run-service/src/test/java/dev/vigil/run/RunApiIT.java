@@ -370,15 +370,11 @@ class RunApiIT {
     }
 
     private static List<RunEvent> runEvents(String runId, int atLeast) {
-        return service.read(service.topics.runEvents().name(), service.topics.runEvents().valueSerde().deserializer(),
-                        Duration.ofSeconds(15), rs -> rs.stream().filter(r -> runId.equals(r.key())).count() >= atLeast)
-                .stream().filter(r -> runId.equals(r.key())).map(ConsumerRecord::value).toList();
+        return service.valuesOf(service.topics.runEvents(), runId, atLeast);
     }
 
     private static List<RunCommand> commands(String runId, int atLeast) {
-        return service.read(service.topics.commands().name(), service.topics.commands().valueSerde().deserializer(),
-                        Duration.ofSeconds(15), rs -> rs.stream().filter(r -> runId.equals(r.key())).count() >= atLeast)
-                .stream().filter(r -> runId.equals(r.key())).map(ConsumerRecord::value).toList();
+        return service.valuesOf(service.topics.commands(), runId, atLeast);
     }
 
     private static HttpResponse<String> get(String path, String token) throws Exception {

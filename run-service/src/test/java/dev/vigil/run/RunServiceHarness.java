@@ -7,6 +7,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.vigil.contracts.event.VigilEvent;
 import dev.vigil.contracts.serde.EventJson;
+import dev.vigil.contracts.topic.Topic;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.infra.KafkaBroker;
 import dev.vigil.infra.KafkaRecords;
@@ -107,6 +108,13 @@ final class RunServiceHarness implements AutoCloseable {
     <V> List<ConsumerRecord<String, V>> read(String topic, Deserializer<V> values, Duration timeout,
                                             java.util.function.Predicate<List<ConsumerRecord<String, V>>> done) {
         return KafkaRecords.readUntil(bootstrap, topic, values, timeout, done);
+    }
+
+    /** The values keyed {@code key} on {@code topic}, once at least {@code atLeast} are there (15 s at most). */
+    <V> List<V> valuesOf(Topic<String, V> topic, String key, int atLeast) {
+        return read(topic.name(), topic.valueSerde().deserializer(), Duration.ofSeconds(15),
+                rs -> rs.stream().filter(r -> key.equals(r.key())).count() >= atLeast)
+                .stream().filter(r -> key.equals(r.key())).map(ConsumerRecord::value).toList();
     }
 
     void publish(String topic, String key, VigilEvent event) throws Exception {
