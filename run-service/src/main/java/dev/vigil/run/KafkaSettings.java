@@ -2,12 +2,13 @@ package dev.vigil.run;
 
 import dev.vigil.contracts.KafkaClientEnv;
 import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.convert.format.MapFormat;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * {@code vigil.kafka.*}: where the broker is and any client setting every Kafka client of this
- * service gets (SASL/TLS: {@code vigil.kafka.client."security.protocol"}, or env
+ * service gets (SASL/TLS: {@code vigil.kafka.client.security.protocol}, or env
  * {@code VIGIL_KAFKA_CLIENT_SECURITY_PROTOCOL}); plus the topic prefix.
  */
 @ConfigurationProperties("vigil.kafka")
@@ -36,7 +37,7 @@ public class KafkaSettings {
         return client;
     }
 
-    public void setClient(Map<String, String> client) {
+    public void setClient(@MapFormat(transformation = MapFormat.MapTransformation.FLAT) Map<String, String> client) {
         this.client = client;
     }
 

@@ -60,6 +60,12 @@ class RunApiIT {
     }
 
     @Test
+    void kafkaClientSettingsWithDotsInTheirNamesReachTheClients() {
+        assertThat(service.server.getApplicationContext().getBean(KafkaSettings.class).clientConfig())
+                .containsEntry("client.dns.lookup", "use_all_dns_ips");
+    }
+
+    @Test
     void createReturnsThePendingRunAndPublishesRunCreatedThroughTheOutbox() throws Exception {
         HttpResponse<String> created = post("/api/v1/runs", acme, """
                 {"key":"chat-1","kind":"chat-turn","agentId":"agent-1",

@@ -66,6 +66,7 @@ final class RunServiceHarness implements AutoCloseable {
                 "vigil.kafka.bootstrap-servers", bootstrap,
                 "vigil.kafka.replication-factor", 1,
                 "micronaut.security.token.jwt.signatures.secret.generator.secret", SECRET));
+        props.put("vigil.kafka.client.client.dns.lookup", "use_all_dns_ips"); // a client setting with dots in its name
         props.putAll(extra);
         server = ApplicationContext.run(EmbeddedServer.class, props);
     }
