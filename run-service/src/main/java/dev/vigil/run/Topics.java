@@ -1,5 +1,6 @@
 package dev.vigil.run;
 
+import dev.vigil.contracts.topic.BrokerWait;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.contracts.topic.TopicProvisioner;
 import io.micronaut.context.annotation.Factory;
@@ -7,7 +8,8 @@ import io.micronaut.context.annotation.Value;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.admin.Admin;
 
-/** The topic catalogue under the configured prefix; creates missing topics at start when asked to. */
+/** The topic catalogue under the configured prefix; creates missing topics at start when asked to,
+ * waiting for a broker that is down or restarting ({@link BrokerWait}). */
 @Factory
 public class Topics {
 
@@ -15,9 +17,11 @@ public class Topics {
     TopicCatalog catalog(@Value("${vigil.topic-prefix}") String prefix, KafkaSettings kafka) {
         TopicCatalog catalog = new TopicCatalog(prefix);
         if (kafka.isCreateTopics()) {
-            try (Admin admin = Admin.create(kafka.clientConfig())) {
-                TopicProvisioner.createMissing(admin, catalog, kafka.getReplicationFactor());
-            }
+            BrokerWait.until("create Vigil's topics", BrokerWait.DEFAULT, () -> {
+                try (Admin admin = Admin.create(kafka.clientConfig())) {
+                    return TopicProvisioner.createMissing(admin, catalog, kafka.getReplicationFactor());
+                }
+            });
         }
         return catalog;
     }

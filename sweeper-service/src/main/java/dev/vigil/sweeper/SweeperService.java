@@ -1,5 +1,6 @@
 package dev.vigil.sweeper;
 
+import dev.vigil.contracts.topic.BrokerWait;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.contracts.topic.TopicProvisioner;
 import dev.vigil.sweeper.run.RunSweeper;
@@ -42,7 +43,8 @@ public class SweeperService implements AutoCloseable {
                           @Value("${vigil.topic-prefix}") String topicPrefix) {
         TopicCatalog topics = new TopicCatalog(topicPrefix);
         List<String> inputs = List.of(topics.heartbeats().name(), topics.agentHeartbeats().name(), topics.runEvents().name());
-        prepareTopics(kafka.clientConfig(), topics, settings, inputs);
+        BrokerWait.until("prepare the sweeper's topics", settings.getBrokerWait(),
+                () -> prepareTopics(kafka.clientConfig(), topics, settings, inputs));
 
         SweeperConfig config = settings.toConfig();
         SweeperMetrics metrics = new SweeperMetrics(registry);
@@ -153,7 +155,7 @@ public class SweeperService implements AutoCloseable {
         return props;
     }
 
-    private static void prepareTopics(Map<String, Object> clientConfig, TopicCatalog topics, SweeperSettings settings,
+    private static Void prepareTopics(Map<String, Object> clientConfig, TopicCatalog topics, SweeperSettings settings,
                                       List<String> inputs) {
         try (Admin admin = Admin.create(clientConfig)) {
             if (settings.isCreateTopics()) {
@@ -175,6 +177,7 @@ public class SweeperService implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot prepare the sweeper's topics: " + e.getMessage(), e);
         }
+        return null;
     }
 
 }

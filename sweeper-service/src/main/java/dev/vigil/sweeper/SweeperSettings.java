@@ -1,5 +1,6 @@
 package dev.vigil.sweeper;
 
+import dev.vigil.contracts.topic.BrokerWait;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.time.Duration;
 
@@ -20,6 +21,8 @@ public class SweeperSettings {
     private Duration commitInterval = Duration.ofMillis(50);
     /** How long to wait at start for a state directory another process still holds. */
     private Duration stateDirLockWait = Duration.ofSeconds(60);
+    /** How long to wait at start for the broker to answer (create and check the topics). */
+    private Duration brokerWait = BrokerWait.DEFAULT;
     private Duration tickInterval = SweeperConfig.defaults().tickInterval();
     private Duration punctuateInterval = SweeperConfig.defaults().punctuateInterval();
     private Duration blackoutThreshold = SweeperConfig.defaults().blackoutThreshold();
@@ -82,6 +85,14 @@ public class SweeperSettings {
 
     public void setReplicationFactor(short replicationFactor) {
         this.replicationFactor = replicationFactor;
+    }
+
+    public Duration getBrokerWait() {
+        return brokerWait;
+    }
+
+    public void setBrokerWait(Duration brokerWait) {
+        this.brokerWait = brokerWait;
     }
 
     public Duration getStateDirLockWait() {

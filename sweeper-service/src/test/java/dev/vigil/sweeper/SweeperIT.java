@@ -156,6 +156,63 @@ class SweeperIT {
         }
     }
 
+    @Test
+    void aSweeperStartedWhileTheBrokerIsDownWaitsForItInsteadOfExiting() throws Exception {
+        // The broker "comes back" 6 s after the sweeper starts: a port that forwards to it opens only then,
+        // while every admin call gives up after 2 s (so a single try would fail, as it did on a restart).
+        int port = dev.vigil.infra.KafkaServerProcess.freePort();
+        String[] broker = bootstrap.split(":");
+        try (LateForwarder forwarder = new LateForwarder(port, broker[0], Integer.parseInt(broker[1]),
+                Duration.ofSeconds(6));
+             EmbeddedServer late = ApplicationContext.run(EmbeddedServer.class, Map.of(
+                     "micronaut.server.port", -1,
+                     "vigil.topic-prefix", TOPICS.prefix(),
+                     "vigil.kafka.bootstrap-servers", "localhost:" + port,
+                     "vigil.kafka.client.default.api.timeout.ms", "2000",
+                     "vigil.kafka.client.request.timeout.ms", "1000",
+                     "vigil.sweeper.application-id", "sweeper-it-late",
+                     "vigil.sweeper.state-dir", Files.createTempDirectory("sweeper-it-late").toString(),
+                     "vigil.sweeper.replication-factor", 1))) {
+            assertThat(forwarder.opened()).as("it started only after the broker answered").isTrue();
+            assertThat(late.getApplicationContext().getBean(SweeperService.class).state())
+                    .isNotEqualTo(org.apache.kafka.streams.KafkaStreams.State.ERROR);
+        }
+    }
+
+    /** Opens {@code port} only after {@code delay}, then forwards each connection to the broker. */
+    private static final class LateForwarder implements AutoCloseable {
+        private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        private final java.util.concurrent.CountDownLatch open = new java.util.concurrent.CountDownLatch(1);
+        private volatile java.net.ServerSocket server;
+
+        LateForwarder(int port, String host, int target, Duration delay) {
+            threads.submit(() -> {
+                Thread.sleep(delay.toMillis());
+                server = new java.net.ServerSocket(port);
+                open.countDown();
+                while (!server.isClosed()) {
+                    java.net.Socket in = server.accept();
+                    java.net.Socket out = new java.net.Socket(host, target);
+                    threads.submit(() -> in.getInputStream().transferTo(out.getOutputStream()));
+                    threads.submit(() -> out.getInputStream().transferTo(in.getOutputStream()));
+                }
+                return null;
+            });
+        }
+
+        boolean opened() {
+            return open.getCount() == 0;
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (server != null) {
+                server.close();
+            }
+            threads.shutdownNow();
+        }
+    }
+
     private static Map<String, Long> awaitTimeouts(int count, Duration within) {
         Map<String, Long> seenAt = new HashMap<>();
         Awaitility.await().atMost(within).pollInterval(Duration.ofMillis(50)).until(() -> {

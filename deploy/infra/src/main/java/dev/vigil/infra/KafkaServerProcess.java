@@ -3,6 +3,7 @@ package dev.vigil.infra;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -26,6 +30,10 @@ import org.slf4j.LoggerFactory;
 public final class KafkaServerProcess implements KafkaBroker {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServerProcess.class);
+    /** Below the ephemeral range (see {@link #freePort()}). */
+    private static final int LOW_PORT = 16_000;
+    private static final int HIGH_PORT = 30_000;
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final int port;
     private final Path directory;
@@ -222,11 +230,32 @@ public final class KafkaServerProcess implements KafkaBroker {
         }
     }
 
+    /**
+     * A port that is free now and stays free while its process is down: drawn below Linux's ephemeral
+     * range (32768+), which the kernel hands to outgoing connections. A port from {@code new
+     * ServerSocket(0)} is in that range, so a client connection could take it while a killed service
+     * waits to restart, and the restart would fail with "Address already in use". Never the same port
+     * twice in one JVM, and always in an even thousand (16xxx, 18xxx, ...), so that a port derived as
+     * {@code port + 1000 + i} (the local stack's extra sweepers) is never handed to anyone else.
+     */
     public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            int port = LOW_PORT + ThreadLocalRandom.current().nextInt(HIGH_PORT - LOW_PORT);
+            port -= (port / 1000) % 2 * 1000;
+            if (HANDED_OUT.add(port) && bindable(port)) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port in [" + LOW_PORT + ", " + HIGH_PORT + ")");
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(false);
+            socket.bind(new InetSocketAddress(port));
+            return true;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return false;
         }
     }
 }
