@@ -37,7 +37,7 @@ public final class EventSamples {
         Instant at = Instant.parse("2026-11-23T10:15:30.123Z");
         return List.of(
                 Heartbeat.of(RUN, 1, "agent-1", 42, 7L, "chapter 7 of 12"),
-                AgentHeartbeat.of("agent-1", "pod-5d8f", 9, Duration.ofSeconds(20)),
+                AgentHeartbeat.of("acme", "agent-1", "pod-5d8f", 9, Duration.ofSeconds(20)),
                 RunCreated.of(RUN, 1, "acme", "chat-91", "chat-turn", "agent-1", TIMEOUTS, CLEANUP),
                 RunStarted.of(RUN, 1, "agent-1"),
                 RunStopRequested.of(RUN, 1, 1, "user:alice", "agent-1"),
@@ -46,7 +46,7 @@ public final class EventSamples {
                 FirstHeartbeatReceived.of(RUN, 1, "agent-1", at),
                 ProgressReported.of(RUN, 1, 7L, "chapter 7 of 12", 19, at),
                 RunTimedOut.of(RUN, 1, Reason.STOP_TIMEOUT, at, at.minusSeconds(50), "agent-1", true, 1),
-                StopRun.of(RUN, 1, "agent-1", 2, "vigil:stop-timeout"),
+                StopRun.of(RUN, 1, "acme", "agent-1", 2, "vigil:stop-timeout"),
                 CleanupPerformed.of(RUN, 1, "agents", "Deployment", "session-run-7f3a", CleanupOutcome.DELETED,
                         CleanupTrigger.RUN_FINISHED, null));
     }

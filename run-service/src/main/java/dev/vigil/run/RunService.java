@@ -140,28 +140,39 @@ public class RunService {
     }
 
     /**
-     * Asks the run to stop: TERMINATING, its stop timeout starts, and a {@code StopRun} goes to the
-     * agent — through Kafka, so any instance of the agent (or of run-service) can act on it.
-     * Idempotent: stopping a TERMINATING run returns it as it is; a finished run answers 409.
+     * Asks the run's attempt to stop: TERMINATING, its stop timeout starts, and a {@code StopRun} goes
+     * to the agent — through Kafka, so any instance of the agent (or of run-service) can act on it.
+     * Idempotent: stopping a TERMINATING attempt returns it as it is. A finished run, a stop naming an
+     * attempt that is not the current one, or a retry racing the stop answers 409: a stop never lands
+     * on an attempt other than the one it names (or the one read when it was asked).
      */
-    public RunRow stop(String workspace, String actor, String id) {
+    public RunRow stop(String workspace, String actor, String id, Integer attempt) {
         RunRow run = get(workspace, id);
+        requireCurrent(run, attempt, id);
         return logged(run.id(), workspace, () -> tx.executeWrite(status -> {
             Instant now = now();
-            if (runs.requestStop(run.id(), now) == 0) {
+            if (runs.requestStop(run.id(), run.attempt(), now) == 0) {
                 RunRow current = runs.findById(run.id()).orElseThrow();
+                requireCurrent(current, run.attempt(), id);
                 if (current.status().isTerminal()) {
                     throw ApiError.conflict("run " + id + " already finished: " + current.status());
                 }
                 return current;
             }
             outbox.publish(RunStopRequested.of(run.id().toString(), run.attempt(), 1, actor, run.agentId()));
-            outbox.publish(StopRun.of(run.id().toString(), run.attempt(), run.agentId(), 1, actor));
+            outbox.publish(StopRun.of(run.id().toString(), run.attempt(), run.workspace(), run.agentId(), 1, actor));
             audit.record(run.id(), workspace, run.attempt(), "stop_requested", run.status().name(),
                     RunStatus.TERMINATING.name(), Reason.USER_STOP.code(), actor, null);
             LOG.info("stop requested by {}", actor);
             return runs.findById(run.id()).orElseThrow();
         }));
+    }
+
+    private static void requireCurrent(RunRow run, Integer attempt, String id) {
+        if (attempt != null && attempt != run.attempt()) {
+            throw ApiError.conflict("attempt " + attempt + " of run " + id + " is not its current attempt ("
+                    + run.attempt() + ")");
+        }
     }
 
     /**
@@ -197,8 +208,9 @@ public class RunService {
     }
 
     /** An operator's "the agent is gone, I know it, stop waiting": ABORTED ({@code user_force}) at once. */
-    public RunRow forceStop(String workspace, String actor, String id) {
+    public RunRow forceStop(String workspace, String actor, String id, Integer attempt) {
         RunRow run = get(workspace, id);
+        requireCurrent(run, attempt, id);
         if (run.status().isTerminal()) {
             throw ApiError.conflict("run " + id + " already finished: " + run.status());
         }
@@ -281,7 +293,7 @@ public class RunService {
             }
             int next = stopAttempt + 1;
             outbox.publish(RunStopRequested.of(run.id().toString(), run.attempt(), next, actor, run.agentId()));
-            outbox.publish(StopRun.of(run.id().toString(), run.attempt(), run.agentId(), next, actor));
+            outbox.publish(StopRun.of(run.id().toString(), run.attempt(), run.workspace(), run.agentId(), next, actor));
             audit.record(run.id(), run.workspace(), run.attempt(), "stop_resent", RunStatus.TERMINATING.name(),
                     RunStatus.TERMINATING.name(), Reason.STOP_TIMEOUT.code(), actor,
                     "stop " + stopAttempt + " timed out while the agent was alive; sent stop " + next);

@@ -101,6 +101,30 @@ class RetryIT {
     }
 
     @Test
+    void aStopNamesTheAttemptItStopsAndAStopOfAnOlderAttemptIsRefused() throws Exception {
+        String id = create("stop-attempt");
+        timeout(id, 1, Reason.HEARTBEAT_TIMEOUT);
+        awaitStatus(id, "TIMED_OUT");
+        assertThat(post("/api/v1/runs/" + id + "/retry", user).statusCode()).isEqualTo(200);
+
+        // A stop meant for attempt 1 (the caller saw it running) must not stop attempt 2.
+        HttpResponse<String> stale = post("/api/v1/runs/" + id + "/stop?attempt=1", user);
+        assertThat(stale.statusCode()).as(stale.body()).isEqualTo(409);
+        assertThat(JSON.readTree(stale.body()).get("detail").asText()).contains("attempt 1").contains("(2)");
+        assertThat(status(id)).isEqualTo("PENDING");
+
+        HttpResponse<String> stop = post("/api/v1/runs/" + id + "/stop?attempt=2", user);
+        assertThat(stop.statusCode()).as(stop.body()).isEqualTo(202);
+        assertThat(runEvents(id, 4)).filteredOn(dev.vigil.contracts.event.RunStopRequested.class::isInstance)
+                .extracting(RunEvent::attempt).containsExactly(2);
+        assertThat(service.valuesOf(service.topics.commands(), id, 1)).singleElement()
+                .isInstanceOfSatisfying(dev.vigil.contracts.event.StopRun.class, command -> {
+                    assertThat(command.attempt()).isEqualTo(2);
+                    assertThat(command.workspace()).isEqualTo("acme");
+                });
+    }
+
+    @Test
     void forceStopIsForOperatorsAndAbortsAtOnce() throws Exception {
         String id = create("force-me");
         assertThat(post("/api/v1/runs/" + id + "/stop?force=true", user).statusCode()).isEqualTo(403);

@@ -155,8 +155,12 @@ final class SweeperHarness implements AutoCloseable {
     }
 
     void created(String runId, int attempt, long at, RunTimeouts timeouts, String agentId) {
+        created("acme", runId, attempt, at, timeouts, agentId);
+    }
+
+    void created(String workspace, String runId, int attempt, long at, RunTimeouts timeouts, String agentId) {
         tickUpTo(at);
-        runEvent(RunCreated.of(runId, attempt, "acme", "key-" + runId, "test",
+        runEvent(RunCreated.of(runId, attempt, workspace, "key-" + runId, "test",
                 agentId, timeouts, CleanupTarget.of("agents", "session", runId)), at);
     }
 
@@ -178,9 +182,14 @@ final class SweeperHarness implements AutoCloseable {
     }
 
     void agentHeartbeat(String agentId, long at, Duration grace) {
+        agentHeartbeat("acme", agentId, at, grace);
+    }
+
+    void agentHeartbeat(String workspace, String agentId, long at, Duration grace) {
         tickUpTo(at);
-        pipe(2, new TestRecord<>(bytes(agentId), TOPICS.agentHeartbeats().valueSerde().serializer().serialize("",
-                AgentHeartbeat.of(agentId, "instance-1", 0, grace)), new RecordHeaders(), Instant.ofEpochMilli(at)));
+        AgentHeartbeat beat = AgentHeartbeat.of(workspace, agentId, "instance-1", 0, grace);
+        pipe(2, new TestRecord<>(bytes(beat.partitionKey()), TOPICS.agentHeartbeats().valueSerde().serializer()
+                .serialize("", beat), new RecordHeaders(), Instant.ofEpochMilli(at)));
     }
 
     void stopRequested(String runId, int attempt, int stopAttempt, long at) {

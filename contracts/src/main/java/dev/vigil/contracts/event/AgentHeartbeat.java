@@ -4,16 +4,19 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * "This agent process is alive", sent to {@code vigil.agent-heartbeats}, keyed by agent id. An agent
- * hosts many runs; when it goes silent for the agent grace period its runs time out as
- * {@code agent_lost}.
+ * "This agent process is alive", sent to {@code vigil.agent-heartbeats}, keyed by
+ * {@link #agentKey(String, String) workspace/agentId}. An agent hosts many runs; when it goes silent
+ * for the agent grace period its runs time out as {@code agent_lost}. An agent belongs to a workspace:
+ * the same agent id in two workspaces is two agents, and only runs of its own workspace are its runs.
  *
+ * @param workspace the tenant the agent works for (the {@code workspace} of its runs' RunCreated)
  * @param instanceId identifies the agent's process incarnation (a new pod gets a new one)
  * @param seq the sender's counter, from 0
  * @param grace how long the agent may be silent before its runs are lost (the sweeper's default if absent)
  */
 public record AgentHeartbeat(
         String eventId,
+        String workspace,
         String agentId,
         @Nullable String instanceId,
         long seq,
@@ -21,8 +24,11 @@ public record AgentHeartbeat(
         Instant occurredAt,
         int version) implements VigilEvent {
 
+    private static final char KEY_SEPARATOR = '/';
+
     public AgentHeartbeat {
         Check.envelope(eventId, occurredAt, version);
+        Check.id(workspace, "workspace");
         Check.id(agentId, "agentId");
         Check.optionalId(instanceId, "instanceId");
         Check.notNegative(seq, "seq");
@@ -31,12 +37,25 @@ public record AgentHeartbeat(
         }
     }
 
-    public static AgentHeartbeat of(String agentId, String instanceId, long seq, Duration grace) {
-        return new AgentHeartbeat(Events.newId(), agentId, instanceId, seq, grace, Events.now(), VERSION);
+    public static AgentHeartbeat of(String workspace, String agentId, String instanceId, long seq, Duration grace) {
+        return new AgentHeartbeat(Events.newId(), workspace, agentId, instanceId, seq, grace, Events.now(), VERSION);
+    }
+
+    /**
+     * An agent's identity across workspaces and its record key: {@code workspace/agentId} (ids never
+     * contain {@code /}, so the key is unambiguous).
+     */
+    public static String agentKey(String workspace, String agentId) {
+        return workspace + KEY_SEPARATOR + agentId;
+    }
+
+    /** The agent id within its workspace, from an {@link #agentKey(String, String) agent key}. */
+    public static String agentIdOf(String agentKey) {
+        return agentKey.substring(agentKey.indexOf(KEY_SEPARATOR) + 1);
     }
 
     @Override
     public String partitionKey() {
-        return agentId;
+        return agentKey(workspace, agentId);
     }
 }

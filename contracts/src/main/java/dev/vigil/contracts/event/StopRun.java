@@ -10,6 +10,7 @@ public record StopRun(
         String eventId,
         String runId,
         int attempt,
+        String workspace,
         @Nullable String agentId,
         int stopAttempt,
         String requestedBy,
@@ -20,13 +21,16 @@ public record StopRun(
         Check.envelope(eventId, occurredAt, version);
         Check.id(runId, "runId");
         Check.attempt(attempt);
+        Check.id(workspace, "workspace");
         Check.optionalId(agentId, "agentId");
         Check.atLeastOne(stopAttempt, "stopAttempt");
         Check.required(requestedBy, "requestedBy");
         Check.text(requestedBy, "requestedBy");
     }
 
-    public static StopRun of(String runId, int attempt, String agentId, int stopAttempt, String requestedBy) {
-        return new StopRun(Events.newId(), runId, attempt, agentId, stopAttempt, requestedBy, Events.now(), VERSION);
+    public static StopRun of(String runId, int attempt, String workspace, String agentId, int stopAttempt,
+                             String requestedBy) {
+        return new StopRun(Events.newId(), runId, attempt, workspace, agentId, stopAttempt, requestedBy, Events.now(),
+                VERSION);
     }
 }

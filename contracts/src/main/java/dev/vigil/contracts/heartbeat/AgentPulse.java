@@ -7,12 +7,15 @@ import java.time.Duration;
 /** Heartbeats of one agent process (agent mode); close it when the agent shuts down. */
 public final class AgentPulse extends Pulse {
 
+    private final String workspace;
     private final String agentId;
     private final String instanceId;
     private final Duration grace;
 
-    AgentPulse(HeartbeatClient client, String agentId, String instanceId, Duration grace, Duration interval) {
+    AgentPulse(HeartbeatClient client, String workspace, String agentId, String instanceId, Duration grace,
+               Duration interval) {
         super(client, interval);
+        this.workspace = workspace;
         this.agentId = agentId;
         this.instanceId = instanceId;
         this.grace = grace;
@@ -24,6 +27,6 @@ public final class AgentPulse extends Pulse {
 
     @Override
     VigilEvent beat(long seq) {
-        return AgentHeartbeat.of(agentId, instanceId, seq, grace);
+        return AgentHeartbeat.of(workspace, agentId, instanceId, seq, grace);
     }
 }

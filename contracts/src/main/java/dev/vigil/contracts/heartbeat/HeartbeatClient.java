@@ -44,6 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatClient.class);
+    private static final int WARM_UP_TRIES = 5;
 
     private final Producer<String, VigilEvent> producer;
     private final TopicCatalog topics;
@@ -65,6 +66,29 @@ public final class HeartbeatClient implements AutoCloseable {
             return thread;
         });
         scheduler.setRemoveOnCancelPolicy(true);
+        scheduler.execute(this::warmUp);
+    }
+
+    /**
+     * Fetches the heartbeat topics' metadata before the first beat (the scheduler runs one task at a
+     * time, so a beat started now waits for this): without it, the first send waits for metadata and,
+     * on a slow or busy broker, gives up after {@code max.block.ms} — the run's first beat lost. Tries
+     * for up to {@value #WARM_UP_TRIES} × {@code max.block.ms}, then lets the beats retry as usual.
+     */
+    private void warmUp() {
+        for (int tried = 1; tried <= WARM_UP_TRIES; tried++) {
+            try {
+                producer.partitionsFor(topics.heartbeats().name());
+                producer.partitionsFor(topics.agentHeartbeats().name());
+                return;
+            } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted() || scheduler.isShutdown()) {
+                    return;
+                }
+                LOG.debug("heartbeat topics' metadata not there yet (try {} of {}): {}", tried, WARM_UP_TRIES,
+                        e.toString());
+            }
+        }
     }
 
     public static Builder builder(String bootstrapServers) {
@@ -88,12 +112,13 @@ public final class HeartbeatClient implements AutoCloseable {
     }
 
     /**
-     * Agent mode, for a process that hosts many runs: heartbeats keyed by {@code agentId}; when they
-     * stop for {@code gracePeriod}, every run of the agent times out as {@code agent_lost}.
+     * Agent mode, for a process that hosts many runs of {@code workspace}: heartbeats keyed by
+     * {@code workspace/agentId}; when they stop for {@code gracePeriod}, every run of that workspace
+     * created for the agent times out as {@code agent_lost}.
      */
-    public AgentPulse startAgent(String agentId, Duration gracePeriod) {
-        AgentHeartbeat.of(agentId, instanceId, 0, gracePeriod);
-        AgentPulse agent = new AgentPulse(this, agentId, instanceId, gracePeriod, intervalFor(gracePeriod));
+    public AgentPulse startAgent(String workspace, String agentId, Duration gracePeriod) {
+        AgentHeartbeat.of(workspace, agentId, instanceId, 0, gracePeriod); // validates the ids now, in the caller
+        AgentPulse agent = new AgentPulse(this, workspace, agentId, instanceId, gracePeriod, intervalFor(gracePeriod));
         register(agent);
         return agent;
     }

@@ -80,17 +80,20 @@ class HeartbeatClientIT {
     }
 
     @Test
-    void agentModeBeatsKeyedByAgentIdAndItsRunsNameTheAgent() {
+    void agentModeBeatsKeyedByWorkspaceAndAgentIdAndItsRunsNameTheAgent() {
         String agentId = "agent-" + UUID.randomUUID();
         String runId = "run-" + UUID.randomUUID();
         try (HeartbeatClient client = client(bootstrap);
-             AgentPulse agent = client.startAgent(agentId, TIMEOUT);
+             AgentPulse agent = client.startAgent("acme", agentId, TIMEOUT);
              RunHeartbeat run = client.startRun(runId, 1, TIMEOUT, agentId)) {
             List<ConsumerRecord<String, AgentHeartbeat>> agentBeats = KafkaRecords.readUntil(bootstrap,
                     TOPICS.agentHeartbeats().name(), TOPICS.agentHeartbeats().valueSerde().deserializer(),
-                    Duration.ofSeconds(20), rs -> rs.stream().filter(r -> r.key().equals(agentId)).count() >= 3);
-            assertThat(agentBeats).filteredOn(r -> r.key().equals(agentId)).hasSizeGreaterThanOrEqualTo(3)
-                    .allSatisfy(r -> assertThat(r.value().instanceId()).isNotBlank());
+                    Duration.ofSeconds(20), rs -> rs.stream().filter(r -> r.key().equals("acme/" + agentId)).count() >= 3);
+            assertThat(agentBeats).filteredOn(r -> r.key().equals("acme/" + agentId)).hasSizeGreaterThanOrEqualTo(3)
+                    .allSatisfy(r -> {
+                        assertThat(r.value().instanceId()).isNotBlank();
+                        assertThat(r.value().workspace()).isEqualTo("acme");
+                    });
             assertThat(readHeartbeats(runId, 1)).allSatisfy(r -> assertThat(r.value().agentId()).isEqualTo(agentId));
         }
     }

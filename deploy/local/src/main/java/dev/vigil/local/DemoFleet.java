@@ -58,18 +58,21 @@ public final class DemoFleet implements AutoCloseable {
     private final AtomicInteger sequence = new AtomicInteger();
     private final Set<String> stopping = ConcurrentHashMap.newKeySet();
     private final Map<String, RunHeartbeat> agentSessions = new ConcurrentHashMap<>();
+    private final String workspace;
     private volatile AgentPulse agent;
     private volatile boolean running = true;
 
-    public DemoFleet(LocalStack stack, String token) {
+    /** The fleet of workspace {@code workspace}, creating its runs with {@code token} (of that workspace). */
+    public DemoFleet(LocalStack stack, String workspace, String token) {
         this.stack = stack;
+        this.workspace = workspace;
         this.token = token;
         this.workers = HeartbeatClient.builder(stack.kafkaBootstrap()).topicPrefix(stack.topics().prefix()).build();
         this.kubernetes = stack.kubernetes().client();
     }
 
     public DemoFleet start() {
-        agent = workers.startAgent("agent-1", Duration.ofSeconds(10));
+        agent = workers.startAgent(workspace, "agent-1", Duration.ofSeconds(10));
         scheduler.scheduleWithFixedDelay(() -> guarded(this::bookThatFinishes), 0, 20, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> guarded(this::bookThatIsOomKilled), 3, 30, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> guarded(this::chatTurnWhoseServerRestarts), 6, 30, TimeUnit.SECONDS);
@@ -135,7 +138,7 @@ public final class DemoFleet implements AutoCloseable {
         agentSessions.remove(id).close();
         LOG.info("demo: agent-1 replaced while session {} was being stopped; Vigil should force it and clean up", id);
         sleep(5_000);
-        agent = workers.startAgent("agent-1", Duration.ofSeconds(10)); // the new pod: same agent id, new instance
+        agent = workers.startAgent(workspace, "agent-1", Duration.ofSeconds(10)); // the new pod: same agent id, new instance
     }
 
     private String agentSession() throws Exception {
@@ -166,7 +169,8 @@ public final class DemoFleet implements AutoCloseable {
             consumer.subscribe(List.of(stack.topics().commands().name()));
             while (running) {
                 for (ConsumerRecord<String, RunCommand> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.value() instanceof StopRun stop && stopping.remove(stop.runId())) {
+                    if (record.value() instanceof StopRun stop && workspace.equals(stop.workspace())
+                            && stopping.remove(stop.runId())) {
                         RunHeartbeat session = agentSessions.remove(stop.runId());
                         if (session != null) {
                             session.close();

@@ -82,7 +82,7 @@ public final class Main {
         String token = stack.token("dev", "demo");
         Path env = stack.writeAddresses(token);
         Path bin = writeKafkaTools(options.dir());
-        DemoFleet fleet = flags.contains("--no-demo") ? null : new DemoFleet(stack, token).start();
+        DemoFleet fleet = flags.contains("--no-demo") ? null : new DemoFleet(stack, "demo", token).start();
         demo.set(fleet);
         System.out.printf("""
 

@@ -111,7 +111,7 @@ class EndToEndIT {
         String agentId = "agent-e2e";
         String id = create("session-stuck-terminating", "{\"heartbeat\":\"PT30S\",\"stop\":\"PT3S\"}", agentId);
         labelledResources(id);
-        AgentPulse agent = workers.startAgent(agentId, Duration.ofSeconds(4));
+        AgentPulse agent = workers.startAgent("seeds", agentId, Duration.ofSeconds(4));
         RunHeartbeat session = workers.startRun(id, 1, Duration.ofSeconds(30), agentId);
         awaitStatus(id, "RUNNING", Duration.ofSeconds(30));
 

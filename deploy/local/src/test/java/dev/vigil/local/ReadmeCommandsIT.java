@@ -90,7 +90,7 @@ class ReadmeCommandsIT {
         stack.writeAddresses(token);
         Main.writeKafkaTools(stack.options().dir());
         neighbours(stack.kubernetes().client());
-        fleet = new DemoFleet(stack, token).start();
+        fleet = new DemoFleet(stack, "demo", token).start();
         // The README is read while the demo runs: wait until it has timed out three runs and cleaned one up.
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
                 timedOutRuns() >= 3 && metric(stack.cleanerUrl(), "vigil_cleaner_resources_deleted_total") >= 1);

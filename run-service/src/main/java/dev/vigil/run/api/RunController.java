@@ -75,14 +75,16 @@ public class RunController {
 
     @Post("/{id}/stop")
     @Operation(summary = "Request a stop: TERMINATING, and a StopRun command to the agent; "
-            + "force=true (operators only) aborts at once as user_force")
-    public HttpResponse<RunViews.Run> stop(String id, @Nullable @QueryValue Boolean force, Authentication caller) {
+            + "force=true (operators only) aborts at once as user_force; attempt=N stops attempt N only "
+            + "(409 if it is not the current one)")
+    public HttpResponse<RunViews.Run> stop(String id, @Nullable @QueryValue Boolean force,
+                                           @Nullable @QueryValue Integer attempt, Authentication caller) {
         String runId = Requests.runId(id);
         if (Boolean.TRUE.equals(force)) {
             Callers.requireOperator(caller);
-            return HttpResponse.ok(RunMapper.view(runs.forceStop(Callers.workspace(caller), Callers.actor(caller), runId)));
+            return HttpResponse.ok(RunMapper.view(runs.forceStop(Callers.workspace(caller), Callers.actor(caller), runId, attempt)));
         }
-        return HttpResponse.accepted().body(RunMapper.view(runs.stop(Callers.workspace(caller), Callers.actor(caller), runId)));
+        return HttpResponse.accepted().body(RunMapper.view(runs.stop(Callers.workspace(caller), Callers.actor(caller), runId, attempt)));
     }
 
     @Post("/{id}/retry")

@@ -52,11 +52,11 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
     List<RunRow> page(String workspace, @Nullable String key, @Nullable String status, Instant beforeCreatedAt,
                       UUID beforeId, boolean stuckOnly, Instant now, int limit);
 
-    /** PENDING/RUNNING → TERMINATING, first stop request. */
+    /** PENDING/RUNNING → TERMINATING, first stop request of the attempt (never of a newer one). */
     @Query("""
             update runs set status = 'TERMINATING', stop_requested_at = :now, stop_attempts = 1, updated_at = :now
-            where id = :id and status in ('PENDING', 'RUNNING')""")
-    int requestStop(UUID id, Instant now);
+            where id = :id and attempt = :attempt and status in ('PENDING', 'RUNNING')""")
+    int requestStop(UUID id, int attempt, Instant now);
 
     /** Re-sends a stop: only for the stop request that timed out, while still TERMINATING. */
     @Query("""

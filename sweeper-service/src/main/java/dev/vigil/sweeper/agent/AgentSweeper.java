@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tracks agents (processes hosting many runs) from their heartbeats, and the runs linked to each
- * (from the run sweeper, re-keyed by agent id). When an agent is silent for its grace period on the
+ * (from the run sweeper, re-keyed by agent). An agent is keyed by {@code workspace/agentId}
+ * ({@link AgentHeartbeat#agentKey}): the same agent id in another workspace is another agent. When an agent is silent for its grace period on the
  * broker's clock, every run still linked to it times out as {@code agent_lost} — once: the links are
  * dropped as the timeouts go out. A run created for an agent after it was lost is left to its own
  * start and heartbeat timeouts.
@@ -65,10 +66,10 @@ public final class AgentSweeper extends SweepingProcessor {
 
     @Override
     protected void handle(Record<byte[], byte[]> record, String topic) {
-        String agentId = key(record);
+        String agentKey = key(record);
         if (record.headers().lastHeader(LINK_HEADER) != null) {
             Emitted.AgentLink link = Emitted.AgentLink.decode(record.value());
-            String key = agentId + SEPARATOR + link.runId();
+            String key = agentKey + SEPARATOR + link.runId();
             if (link.linked()) {
                 agentRuns.put(key, ByteBuffer.allocate(4).putInt(link.attempt()).array());
             } else {
@@ -77,14 +78,14 @@ public final class AgentSweeper extends SweepingProcessor {
             return;
         }
         AgentHeartbeat heartbeat = EventJson.read(record.value(), AgentHeartbeat.class);
-        requireKey(record, heartbeat.agentId());
+        requireKey(record, heartbeat.partitionKey());
         long at = record.timestamp();
-        Agent agent = load(agentId);
+        Agent agent = load(agentKey);
         if (agent == null) {
             agent = new Agent();
         }
         if (agent.lost) {
-            LOG.info("agent {} is back (instance {}) after being declared lost", agentId, heartbeat.instanceId());
+            LOG.info("agent {} is back (instance {}) after being declared lost", agentKey, heartbeat.instanceId());
         }
         agent.lost = false;
         agent.lastSeen = at;
@@ -92,18 +93,18 @@ public final class AgentSweeper extends SweepingProcessor {
         long due = clock.dueAt(at, agent.grace, at);
         if (agent.scheduledAt == NONE || due < agent.scheduledAt) {
             if (agent.scheduledAt != NONE) {
-                deadlines.remove(agent.scheduledAt, agentId);
+                deadlines.remove(agent.scheduledAt, agentKey);
             }
             agent.scheduledAt = due;
-            deadlines.add(due, agentId);
+            deadlines.add(due, agentKey);
         }
-        save(agentId, agent);
+        save(agentKey, agent);
     }
 
     @Override
     protected void onDue(DeadlineQueue.Due due, long now) {
-        String agentId = due.id();
-        Agent agent = load(agentId);
+        String agentKey = due.id();
+        Agent agent = load(agentKey);
         if (agent == null || agent.scheduledAt != due.at()) {
             return;
         }
@@ -111,31 +112,32 @@ public final class AgentSweeper extends SweepingProcessor {
         if (agent.lost) {
             next = agent.lastSeen + config.agentRetention().toMillis();
             if (now >= next) {
-                agents.delete(agentId);
+                agents.delete(agentKey);
                 return;
             }
         } else {
             long lostAt = clock.dueAt(agent.lastSeen, agent.grace, now);
             if (lostAt <= now) {
-                lose(agentId, agent, lostAt, now);
+                lose(agentKey, agent, lostAt, now);
                 next = agent.lastSeen + config.agentRetention().toMillis();
             } else {
                 next = lostAt;
             }
         }
         agent.scheduledAt = next;
-        deadlines.add(next, agentId);
-        save(agentId, agent);
+        deadlines.add(next, agentKey);
+        save(agentKey, agent);
     }
 
-    private void lose(String agentId, Agent agent, long lostAt, long now) {
+    private void lose(String agentKey, Agent agent, long lostAt, long now) {
         agent.lost = true;
+        String agentId = AgentHeartbeat.agentIdOf(agentKey);
         List<String> linked = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> runs = agentRuns.prefixScan(agentId + SEPARATOR, new StringSerializer())) {
+        try (KeyValueIterator<String, byte[]> runs = agentRuns.prefixScan(agentKey + SEPARATOR, new StringSerializer())) {
             while (runs.hasNext()) {
                 KeyValue<String, byte[]> link = runs.next();
                 linked.add(link.key);
-                String runId = link.key.substring(agentId.length() + 1);
+                String runId = link.key.substring(agentKey.length() + 1);
                 int attempt = ByteBuffer.wrap(link.value).getInt();
                 RunTimedOut timeout = RunTimedOut.of(runId, attempt, Reason.AGENT_LOST, Instant.ofEpochMilli(lostAt),
                         null, agentId, false, null);
@@ -145,16 +147,16 @@ public final class AgentSweeper extends SweepingProcessor {
         }
         linked.forEach(agentRuns::delete);
         LOG.info("agent {} lost: silent since {} (grace {} ms); {} run(s) timed out as agent_lost",
-                agentId, Instant.ofEpochMilli(agent.lastSeen), agent.grace, linked.size());
+                agentKey, Instant.ofEpochMilli(agent.lastSeen), agent.grace, linked.size());
     }
 
-    private Agent load(String agentId) {
-        byte[] bytes = agents.get(agentId);
+    private Agent load(String agentKey) {
+        byte[] bytes = agents.get(agentKey);
         return bytes == null ? null : Agent.decode(bytes);
     }
 
-    private void save(String agentId, Agent agent) {
-        agents.put(agentId, agent.encode());
+    private void save(String agentKey, Agent agent) {
+        agents.put(agentKey, agent.encode());
     }
 
     /** One agent's liveness. */

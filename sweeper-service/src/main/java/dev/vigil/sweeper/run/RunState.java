@@ -36,6 +36,8 @@ public final class RunState {
     int attempt;
     Phase phase;
     String agentId;
+    /** The run's workspace (from RunCreated): with the agent id, the agent's identity. Null in older states. */
+    String workspace;
     long heartbeatTimeout;
     long startTimeout;
     long stopTimeout;
@@ -201,17 +203,22 @@ public final class RunState {
     }
 
     /**
-     * Format 2: format 1 (whose agent id length is read unsigned: ids are ASCII of up to 128 bytes) with
-     * {@link #beatsSeenBy} and the beats ahead appended. New fields go at the end, read as absent when a
-     * shorter state is decoded.
+     * Format 3: format 1 (whose agent id length is read unsigned: ids are ASCII of up to 128 bytes) with
+     * {@link #beatsSeenBy} and the beats ahead appended (format 2), then the workspace (length byte,
+     * ASCII). New fields go at the end, read as absent when a shorter state is decoded.
      */
     byte[] encode() {
         byte[] agent = agentId == null ? new byte[0] : agentId.getBytes(StandardCharsets.UTF_8);
         if (agent.length > 255) {
             throw new IllegalArgumentException("agent id longer than 255 bytes: " + agent.length);
         }
-        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8);
-        out.put((byte) 2); // format version
+        byte[] space = workspace == null ? new byte[0] : workspace.getBytes(StandardCharsets.UTF_8);
+        if (space.length > 255) {
+            throw new IllegalArgumentException("workspace longer than 255 bytes: " + space.length);
+        }
+        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8
+                + 1 + space.length);
+        out.put((byte) 3); // format version
         out.put((byte) phase.ordinal());
         out.putInt(attempt);
         out.put((byte) agent.length).put(agent);
@@ -222,13 +229,14 @@ public final class RunState {
         out.putInt(reportedProgress);
         out.putLong(beatsSeenBy);
         out.putInt(aheadAttempt).putLong(aheadFirstAt).putLong(aheadLastAt).putLong(aheadBeats);
+        out.put((byte) space.length).put(space);
         return out.array();
     }
 
     static RunState decode(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         byte format = in.get();
-        if (format != 1 && format != 2) {
+        if (format < 1 || format > 3) {
             throw new IllegalStateException("unknown run state format " + format);
         }
         Phase phase = Phase.values()[in.get()];
@@ -251,13 +259,19 @@ public final class RunState {
         state.finishedAt = in.getLong();
         state.scheduledAt = in.getLong();
         state.reportedProgress = in.remaining() >= Integer.BYTES ? in.getInt() : 0;
-        if (format == 2) {
+        if (format >= 2) {
             state.beatsSeenBy = in.getLong();
             state.aheadAttempt = in.getInt();
             state.aheadFirstAt = in.getLong();
             state.aheadLastAt = in.getLong();
             state.aheadBeats = in.getLong();
-        } else if (phase == Phase.UNKNOWN) {
+        }
+        if (format >= 3) {
+            byte[] space = new byte[in.get() & 0xff];
+            in.get(space);
+            state.workspace = space.length == 0 ? null : new String(space, StandardCharsets.UTF_8);
+        }
+        if (format == 1 && phase == Phase.UNKNOWN) {
             // Format 1 kept an unknown run's beats in the attempt's own fields.
             state.aheadBeat(state.attempt, state.firstHeartbeatAt);
             state.aheadLastAt = state.lastHeartbeatAt;

@@ -1,5 +1,6 @@
 package dev.vigil.sweeper.run;
 
+import dev.vigil.contracts.event.AgentHeartbeat;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.ProgressReported;
@@ -206,6 +207,7 @@ public final class RunSweeper extends SweepingProcessor {
         RunState state = new RunState(created.attempt(), Phase.PENDING);
         RunTimeouts timeouts = created.timeouts();
         state.agentId = created.agentId();
+        state.workspace = created.workspace();
         state.heartbeatTimeout = timeouts.heartbeat().toMillis();
         state.startTimeout = timeouts.start().toMillis();
         state.stopTimeout = timeouts.stop().toMillis();
@@ -216,11 +218,16 @@ public final class RunSweeper extends SweepingProcessor {
             start(runId, state, at, null);
         }
         if (state.agentId != null) {
-            emit(state.agentId, new Emitted.AgentLink(runId, state.attempt, true), at);
+            emit(agentKey(state), new Emitted.AgentLink(runId, state.attempt, true), at);
         }
         reschedule(runId, state, at);
         save(runId, state);
         metrics.runCreated();
+    }
+
+    /** The run's agent as the agent sweeper keys it: workspace and agent id (agent id alone in older states). */
+    private static String agentKey(RunState state) {
+        return state.workspace == null ? state.agentId : AgentHeartbeat.agentKey(state.workspace, state.agentId);
     }
 
     private void onStopRequested(RunStopRequested stop, long at) {
@@ -258,7 +265,7 @@ public final class RunSweeper extends SweepingProcessor {
             }
         }
         if (state.agentId != null) {
-            emit(state.agentId, new Emitted.AgentLink(runId, state.attempt, false), at);
+            emit(agentKey(state), new Emitted.AgentLink(runId, state.attempt, false), at);
         }
         state.phase = Phase.FINISHED;
         state.finishedAt = at;

@@ -17,10 +17,12 @@ import net.jqwik.api.Provide;
 class RunStateTest {
 
     @Property(tries = 500)
-    void everyStateWithAnAllowedAgentIdRoundTrips(@ForAll("ids") String agentId, @ForAll Phase phase,
-                                                  @ForAll int attempt, @ForAll long time, @ForAll long beatsSeenBy) {
+    void everyStateWithAnAllowedAgentIdRoundTrips(@ForAll("ids") String agentId, @ForAll("ids") String workspace,
+                                                  @ForAll Phase phase, @ForAll int attempt, @ForAll long time,
+                                                  @ForAll long beatsSeenBy) {
         RunState state = new RunState(attempt, phase);
         state.agentId = agentId;
+        state.workspace = workspace;
         state.heartbeatTimeout = 10_000;
         state.lastHeartbeatAt = time;
         state.beatsSeenBy = beatsSeenBy;
@@ -42,6 +44,19 @@ class RunStateTest {
         RunState state = new RunState(1, Phase.RUNNING);
         state.agentId = "a".repeat(Check.MAX_ID_LENGTH);
         assertThat(RunState.decode(state.encode()).agentId).isEqualTo(state.agentId);
+    }
+
+    @Example
+    void statesOfFormatTwoStillDecodeWithoutAWorkspace() {
+        RunState state = new RunState(2, Phase.RUNNING);
+        state.agentId = "agent-7";
+        state.aheadBeat(3, 5_000);
+        byte[] three = state.encode();
+        byte[] two = java.util.Arrays.copyOf(three, three.length - 1); // format 3 = format 2 + an empty workspace
+        two[0] = 2;
+        RunState decoded = RunState.decode(two);
+        assertThat(decoded).usingRecursiveComparison().isEqualTo(RunState.decode(three));
+        assertThat(decoded.workspace).isNull();
     }
 
     @Example
