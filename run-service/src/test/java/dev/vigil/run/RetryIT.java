@@ -11,6 +11,7 @@ import dev.vigil.contracts.event.RunCreated;
 import dev.vigil.contracts.event.RunEvent;
 import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunTimedOut;
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.infra.KafkaBroker;
 import dev.vigil.infra.PostgresDatabase;
 import dev.vigil.infra.RealInfraExtension;
@@ -30,13 +31,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class RetryIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "retry-it-heartbeat-secret-0123456789abcdef";
     private static RunServiceHarness service;
     private static String user;
     private static String operator;
 
     @BeforeAll
     static void start(KafkaBroker kafka, PostgresDatabase db) throws Exception {
-        service = new RunServiceHarness(kafka, db, "retry-it.", Map.of());
+        service = new RunServiceHarness(kafka, db, "retry-it.", Map.of("vigil.heartbeats.secret", SECRET));
         user = RunServiceHarness.token("alice", "acme", Duration.ofHours(1));
         operator = RunServiceHarness.token("olga", "acme", Duration.ofHours(1), List.of("operator"));
     }
@@ -122,6 +124,32 @@ class RetryIT {
                     assertThat(command.attempt()).isEqualTo(2);
                     assertThat(command.workspace()).isEqualTo("acme");
                 });
+    }
+
+    @Test
+    void eachAttemptGetsItsOwnHeartbeatTokenAndOperatorsGetTheAgentCredential() throws Exception {
+        HeartbeatTokens tokens = new HeartbeatTokens(SECRET);
+        HttpResponse<String> created = post("/api/v1/runs", user, "{\"key\":\"tokens\",\"timeouts\":{\"heartbeat\":\"PT30S\"}}");
+        JsonNode first = JSON.readTree(created.body());
+        String id = first.get("id").asText();
+        String token1 = first.at("/heartbeat/token").asText();
+        assertThat(first.at("/heartbeat/attempt").asInt()).isEqualTo(1);
+        assertThat(first.at("/heartbeat/interval").asText()).isEqualTo("PT10S");
+        assertThat(tokens.verifiesRun(token1, id, 1)).isTrue();
+        assertThat(JSON.readTree(get("/api/v1/runs/" + id).body()).at("/heartbeat/token").asText()).isEqualTo(token1);
+        assertThat(JSON.readTree(get("/api/v1/runs?key=tokens").body()).at("/items/0/heartbeat").isNull())
+                .as("lists carry no tokens").isTrue();
+
+        timeout(id, 1, Reason.HEARTBEAT_TIMEOUT);
+        awaitStatus(id, "TIMED_OUT");
+        String token2 = JSON.readTree(post("/api/v1/runs/" + id + "/retry", user).body()).at("/heartbeat/token").asText();
+        assertThat(tokens.verifiesRun(token2, id, 2)).isTrue();
+        assertThat(tokens.verifiesRun(token1, id, 2)).as("the zombie's token keeps nothing alive").isFalse();
+
+        assertThat(service.call("GET", "/api/v1/agents/credential", user, null).statusCode()).isEqualTo(403);
+        HttpResponse<String> credential = service.call("GET", "/api/v1/agents/credential", operator, null);
+        assertThat(credential.statusCode()).isEqualTo(200);
+        assertThat(tokens.verifiesAgent(JSON.readTree(credential.body()).get("credential").asText(), "acme")).isTrue();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.vigil.sweeper;
 
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import java.time.Duration;
 
 /**
@@ -19,6 +20,8 @@ import java.time.Duration;
  * @param defaultAgentGrace an agent's grace period when its heartbeats do not say
  * @param agentRetention how long a lost agent is remembered
  * @param maxDuePerPunctuation the most deadlines handled in one punctuation (the rest come next time)
+ * @param requiredTokens when set, heartbeats must carry their attempt's token and agent heartbeats their
+ *        workspace's credential ({@code vigil.heartbeats.require-token}); others are dead-lettered
  */
 public record SweeperConfig(
         Duration tickInterval,
@@ -30,11 +33,19 @@ public record SweeperConfig(
         Duration unknownRetention,
         Duration defaultAgentGrace,
         Duration agentRetention,
-        int maxDuePerPunctuation) {
+        int maxDuePerPunctuation,
+        HeartbeatTokens requiredTokens) {
 
     public static SweeperConfig defaults() {
         return new SweeperConfig(Duration.ofMillis(50), Duration.ofMillis(10), Duration.ofSeconds(2),
                 Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofHours(1), Duration.ofHours(1),
-                Duration.ofSeconds(30), Duration.ofDays(1), 10_000);
+                Duration.ofSeconds(30), Duration.ofDays(1), 10_000, null);
+    }
+
+    /** The same, requiring heartbeat tokens checked with {@code tokens} (none if null). */
+    public SweeperConfig requiringTokens(HeartbeatTokens tokens) {
+        return new SweeperConfig(tickInterval, punctuateInterval, blackoutThreshold, progressInterval,
+                livenessInterval, finishedRetention, unknownRetention, defaultAgentGrace, agentRetention,
+                maxDuePerPunctuation, tokens);
     }
 }

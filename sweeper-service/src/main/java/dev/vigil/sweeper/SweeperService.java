@@ -1,5 +1,6 @@
 package dev.vigil.sweeper;
 
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.topic.BrokerWait;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.contracts.topic.TopicProvisioner;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.List;
@@ -40,13 +42,16 @@ public class SweeperService implements AutoCloseable {
     private final StreamFailures failures = new StreamFailures(java.time.Clock.systemUTC(), Duration.ofMinutes(5));
 
     public SweeperService(SweeperSettings settings, KafkaSettings kafka, MeterRegistry registry,
-                          @Value("${vigil.topic-prefix}") String topicPrefix) {
+                          @Value("${vigil.topic-prefix}") String topicPrefix,
+                          @Value("${vigil.heartbeats.require-token:false}") boolean requireToken,
+                          @Nullable @Value("${vigil.heartbeats.secret:}") String heartbeatSecret) {
         TopicCatalog topics = new TopicCatalog(topicPrefix);
         List<String> inputs = List.of(topics.heartbeats().name(), topics.agentHeartbeats().name(), topics.runEvents().name());
         BrokerWait.until("prepare the sweeper's topics", settings.getBrokerWait(),
                 () -> prepareTopics(kafka.clientConfig(), topics, settings, inputs));
 
-        SweeperConfig config = settings.toConfig();
+        // Without the secret, a sweeper told to require tokens refuses to start (HeartbeatTokens says why).
+        SweeperConfig config = settings.toConfig().requiringTokens(requireToken ? new HeartbeatTokens(heartbeatSecret) : null);
         SweeperMetrics metrics = new SweeperMetrics(registry);
         streams = newStreams(SweeperTopology.build(topics, config, metrics, true), streamsConfig(settings, kafka),
                 settings.getStateDirLockWait());
@@ -60,8 +65,8 @@ public class SweeperService implements AutoCloseable {
         streams.start();
         ticker = new WatermarkTicker(kafka.clientConfig(), inputs);
         ticker.start(config.tickInterval());
-        LOG.info("sweeper {} started on {} (topics {}*)", settings.getApplicationId(), kafka.getBootstrapServers(),
-                topicPrefix);
+        LOG.info("sweeper {} started on {} (topics {}*, heartbeat tokens {})", settings.getApplicationId(),
+                kafka.getBootstrapServers(), topicPrefix, requireToken ? "required" : "not required");
     }
 
     /**

@@ -36,7 +36,7 @@ public class SweeperSettings {
     public SweeperConfig toConfig() {
         return new SweeperConfig(tickInterval, punctuateInterval, blackoutThreshold, progressInterval,
                 livenessInterval, finishedRetention, unknownRetention, agentGrace, agentRetention,
-                SweeperConfig.defaults().maxDuePerPunctuation());
+                SweeperConfig.defaults().maxDuePerPunctuation(), null);
     }
 
     public String getApplicationId() {

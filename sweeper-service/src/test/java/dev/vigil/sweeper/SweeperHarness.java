@@ -169,9 +169,18 @@ final class SweeperHarness implements AutoCloseable {
     }
 
     void heartbeat(String runId, int attempt, long at, Long steps, String message) {
+        heartbeat(Heartbeat.of(runId, attempt, null, 0, steps, message), at);
+    }
+
+    /** A heartbeat carrying {@code token}. */
+    void heartbeat(String runId, int attempt, long at, String token) {
+        heartbeat(Heartbeat.of(runId, attempt, null, 0, null, null, token), at);
+    }
+
+    private void heartbeat(Heartbeat beat, long at) {
         tickUpTo(at);
-        pipe(0, new TestRecord<>(bytes(runId), TOPICS.heartbeats().valueSerde().serializer().serialize("",
-                Heartbeat.of(runId, attempt, null, 0, steps, message)), new RecordHeaders(), Instant.ofEpochMilli(at)));
+        pipe(0, new TestRecord<>(bytes(beat.runId()), TOPICS.heartbeats().valueSerde().serializer().serialize("",
+                beat), new RecordHeaders(), Instant.ofEpochMilli(at)));
     }
 
     /** Heartbeats every {@code everyMs} from {@code from} (inclusive) to {@code to} (exclusive). */
@@ -186,8 +195,12 @@ final class SweeperHarness implements AutoCloseable {
     }
 
     void agentHeartbeat(String workspace, String agentId, long at, Duration grace) {
+        agentHeartbeat(workspace, agentId, at, grace, null);
+    }
+
+    void agentHeartbeat(String workspace, String agentId, long at, Duration grace, String credential) {
         tickUpTo(at);
-        AgentHeartbeat beat = AgentHeartbeat.of(workspace, agentId, "instance-1", 0, grace);
+        AgentHeartbeat beat = AgentHeartbeat.of(workspace, agentId, "instance-1", 0, grace, credential);
         pipe(2, new TestRecord<>(bytes(beat.partitionKey()), TOPICS.agentHeartbeats().valueSerde().serializer()
                 .serialize("", beat), new RecordHeaders(), Instant.ofEpochMilli(at)));
     }

@@ -179,6 +179,18 @@ class SweeperIT {
         }
     }
 
+    @Test
+    void aSweeperToldToRequireTokensWithoutTheSecretRefusesToStart() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ApplicationContext.run(EmbeddedServer.class, Map.of(
+                        "micronaut.server.port", -1,
+                        "vigil.topic-prefix", TOPICS.prefix(),
+                        "vigil.kafka.bootstrap-servers", bootstrap,
+                        "vigil.heartbeats.require-token", true,
+                        "vigil.sweeper.application-id", "sweeper-it-no-secret",
+                        "vigil.sweeper.state-dir", Files.createTempDirectory("sweeper-it-no-secret").toString())))
+                .hasStackTraceContaining("heartbeat secret must be at least 32 bytes");
+    }
+
     /** Opens {@code port} only after {@code delay}, then forwards each connection to the broker. */
     private static final class LateForwarder implements AutoCloseable {
         private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();

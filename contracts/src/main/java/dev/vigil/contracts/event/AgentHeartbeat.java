@@ -10,6 +10,8 @@ import java.time.Instant;
  * the same agent id in two workspaces is two agents, and only runs of its own workspace are its runs.
  *
  * @param workspace the tenant the agent works for (the {@code workspace} of its runs' RunCreated)
+ * @param token the workspace's agent credential; required when the sweeper runs with
+ *        {@code vigil.heartbeats.require-token}
  * @param instanceId identifies the agent's process incarnation (a new pod gets a new one)
  * @param seq the sender's counter, from 0
  * @param grace how long the agent may be silent before its runs are lost (the sweeper's default if absent)
@@ -21,6 +23,7 @@ public record AgentHeartbeat(
         @Nullable String instanceId,
         long seq,
         @Nullable Duration grace,
+        @Nullable String token,
         Instant occurredAt,
         int version) implements VigilEvent {
 
@@ -35,10 +38,17 @@ public record AgentHeartbeat(
         if (grace != null) {
             Check.positive(grace, "grace");
         }
+        Check.optionalToken(token, "token");
     }
 
     public static AgentHeartbeat of(String workspace, String agentId, String instanceId, long seq, Duration grace) {
-        return new AgentHeartbeat(Events.newId(), workspace, agentId, instanceId, seq, grace, Events.now(), VERSION);
+        return of(workspace, agentId, instanceId, seq, grace, null);
+    }
+
+    public static AgentHeartbeat of(String workspace, String agentId, String instanceId, long seq, Duration grace,
+                                    String token) {
+        return new AgentHeartbeat(Events.newId(), workspace, agentId, instanceId, seq, grace, token, Events.now(),
+                VERSION);
     }
 
     /**

@@ -10,6 +10,8 @@ public final class Check {
     public static final int MAX_ID_LENGTH = 128;
     /** Longest free-text field (progress message, error) accepted. */
     public static final int MAX_TEXT_LENGTH = 2048;
+    /** Longest heartbeat token or agent credential accepted. */
+    public static final int MAX_TOKEN_LENGTH = 256;
 
 
     private Check() {
@@ -69,6 +71,20 @@ public final class Check {
      * A free-text field that may be null: at most {@value #MAX_TEXT_LENGTH} characters that PostgreSQL
      * can store as they are (see {@link #unstorableAt}).
      */
+    /** An optional credential: 1..256 printable ASCII characters, no spaces. */
+    public static String optionalToken(String value, String field) {
+        if (value == null) {
+            return null;
+        }
+        boolean printable = !value.isEmpty() && value.length() <= MAX_TOKEN_LENGTH
+                && value.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        if (!printable) {
+            throw new InvalidEventException(field + " must be 1-" + MAX_TOKEN_LENGTH
+                    + " printable ASCII characters without spaces");
+        }
+        return value;
+    }
+
     public static String text(String value, String field) {
         if (value == null) {
             return null;

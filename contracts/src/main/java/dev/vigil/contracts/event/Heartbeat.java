@@ -9,6 +9,8 @@ import java.time.Instant;
  * @param seq the sender's counter, from 0, for spotting gaps and duplicates
  * @param steps units of work done so far, if the worker reports them
  * @param message what the worker is doing, if it says
+ * @param token the attempt's heartbeat token (run-service returns it on create and retry); required
+ *        when the sweeper runs with {@code vigil.heartbeats.require-token}
  */
 public record Heartbeat(
         String eventId,
@@ -18,6 +20,7 @@ public record Heartbeat(
         long seq,
         @Nullable Long steps,
         @Nullable String message,
+        @Nullable String token,
         Instant occurredAt,
         int version) implements RunScoped {
 
@@ -31,9 +34,16 @@ public record Heartbeat(
             Check.notNegative(steps, "steps");
         }
         Check.text(message, "message");
+        Check.optionalToken(token, "token");
     }
 
     public static Heartbeat of(String runId, int attempt, String agentId, long seq, Long steps, String message) {
-        return new Heartbeat(Events.newId(), runId, attempt, agentId, seq, steps, message, Events.now(), VERSION);
+        return of(runId, attempt, agentId, seq, steps, message, null);
+    }
+
+    public static Heartbeat of(String runId, int attempt, String agentId, long seq, Long steps, String message,
+                               String token) {
+        return new Heartbeat(Events.newId(), runId, attempt, agentId, seq, steps, message, token, Events.now(),
+                VERSION);
     }
 }

@@ -11,14 +11,16 @@ public final class AgentPulse extends Pulse {
     private final String agentId;
     private final String instanceId;
     private final Duration grace;
+    private final String credential;
 
     AgentPulse(HeartbeatClient client, String workspace, String agentId, String instanceId, Duration grace,
-               Duration interval) {
+               String credential, Duration interval) {
         super(client, interval);
         this.workspace = workspace;
         this.agentId = agentId;
         this.instanceId = instanceId;
         this.grace = grace;
+        this.credential = credential;
     }
 
     public String agentId() {
@@ -27,6 +29,6 @@ public final class AgentPulse extends Pulse {
 
     @Override
     VigilEvent beat(long seq) {
-        return AgentHeartbeat.of(workspace, agentId, instanceId, seq, grace);
+        return AgentHeartbeat.of(workspace, agentId, instanceId, seq, grace, credential);
     }
 }

@@ -105,8 +105,17 @@ public final class HeartbeatClient implements AutoCloseable {
 
     /** Like {@link #startRun(String, int, Duration)}, for a run hosted by the agent {@code agentId}. */
     public RunHeartbeat startRun(String runId, int attempt, Duration heartbeatTimeout, String agentId) {
-        Heartbeat.of(runId, attempt, agentId, 0, null, null); // validates the ids now, in the caller
-        RunHeartbeat run = new RunHeartbeat(this, runId, attempt, agentId, intervalFor(heartbeatTimeout));
+        return startRun(runId, attempt, heartbeatTimeout, agentId, null);
+    }
+
+    /**
+     * Like {@link #startRun(String, int, Duration, String)}, with the attempt's heartbeat token (from
+     * run-service's create or retry answer, {@code heartbeat.token}): needed where the sweeper
+     * requires tokens.
+     */
+    public RunHeartbeat startRun(String runId, int attempt, Duration heartbeatTimeout, String agentId, String token) {
+        Heartbeat.of(runId, attempt, agentId, 0, null, null, token); // validates the ids now, in the caller
+        RunHeartbeat run = new RunHeartbeat(this, runId, attempt, agentId, token, intervalFor(heartbeatTimeout));
         register(run);
         return run;
     }
@@ -117,8 +126,14 @@ public final class HeartbeatClient implements AutoCloseable {
      * created for the agent times out as {@code agent_lost}.
      */
     public AgentPulse startAgent(String workspace, String agentId, Duration gracePeriod) {
-        AgentHeartbeat.of(workspace, agentId, instanceId, 0, gracePeriod); // validates the ids now, in the caller
-        AgentPulse agent = new AgentPulse(this, workspace, agentId, instanceId, gracePeriod, intervalFor(gracePeriod));
+        return startAgent(workspace, agentId, gracePeriod, null);
+    }
+
+    /** Like {@link #startAgent(String, String, Duration)}, with the workspace's agent credential. */
+    public AgentPulse startAgent(String workspace, String agentId, Duration gracePeriod, String credential) {
+        AgentHeartbeat.of(workspace, agentId, instanceId, 0, gracePeriod, credential); // validates now, in the caller
+        AgentPulse agent = new AgentPulse(this, workspace, agentId, instanceId, gracePeriod, credential,
+                intervalFor(gracePeriod));
         register(agent);
         return agent;
     }

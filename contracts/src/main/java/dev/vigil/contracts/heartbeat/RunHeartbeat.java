@@ -14,14 +14,16 @@ public final class RunHeartbeat extends Pulse {
     private final String runId;
     private final int attempt;
     private final String agentId;
+    private final String token;
     private volatile Long steps;
     private volatile String message;
 
-    RunHeartbeat(HeartbeatClient client, String runId, int attempt, String agentId, Duration interval) {
+    RunHeartbeat(HeartbeatClient client, String runId, int attempt, String agentId, String token, Duration interval) {
         super(client, interval);
         this.runId = runId;
         this.attempt = attempt;
         this.agentId = agentId;
+        this.token = token;
     }
 
     /** Records progress (steps done so far and what is happening); it goes out with the next heartbeat. */
@@ -45,7 +47,7 @@ public final class RunHeartbeat extends Pulse {
 
     @Override
     VigilEvent beat(long seq) {
-        return Heartbeat.of(runId, attempt, agentId, seq, steps, message);
+        return Heartbeat.of(runId, attempt, agentId, seq, steps, message, token);
     }
 
     /**

@@ -57,6 +57,7 @@ final class HeartbeatReader {
         String runId = null;
         String agentId = null;
         String message = null;
+        String credential = null;
         String occurredAt = null;
         int attempt = 0;
         int version = 0;
@@ -138,6 +139,12 @@ final class HeartbeatReader {
                     }
                     message = value == JsonToken.VALUE_NULL ? null : p.getText();
                 }
+                case "token" -> {
+                    if (value != JsonToken.VALUE_NULL && value != JsonToken.VALUE_STRING) {
+                        return null;
+                    }
+                    credential = value == JsonToken.VALUE_NULL ? null : p.getText();
+                }
                 default -> p.skipChildren(); // a field it does not know: tolerated, as by the strict reader
             }
         }
@@ -151,7 +158,7 @@ final class HeartbeatReader {
         if (at == null) {
             return null;
         }
-        return new Heartbeat(eventId, runId, attempt, agentId, seq, steps, message, at, version);
+        return new Heartbeat(eventId, runId, attempt, agentId, seq, steps, message, credential, at, version);
     }
 
     /**

@@ -56,7 +56,7 @@ public final class FaultSuite {
         Path repo = Path.of(System.getProperty("vigil.repo", ".")).toAbsolutePath().normalize();
         Path dir = Files.createTempDirectory("vigil-faults");
         Report report;
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(dir, repo, 2))) {
+        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(dir, repo, 2).requiringTokens())) {
             report = new FaultSuite(profile, stack).run();
         }
         System.out.println(report.table());

@@ -20,8 +20,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Bad records on every topic a Vigil service reads — garbage bytes, an oversize value, an unknown
- * version, a missing field — four times over the workload, and valid records that must change nothing:
- * a heartbeat of a run nobody created, and a timeout sent twice for it ({@value #GHOST}).
+ * version, a missing field — four times over the workload, and records that must change nothing: a
+ * heartbeat of a run nobody created, without a token (dead-lettered: the suite's sweepers require
+ * tokens), and a timeout sent twice for it ({@value #GHOST}).
  */
 final class Poison {
 
@@ -97,6 +98,7 @@ final class Poison {
             byte[] ghost = GHOST.getBytes(StandardCharsets.UTF_8);
             producer.send(new ProducerRecord<>(stack.topics().heartbeats().name(), ghost,
                     EventJson.write(Heartbeat.of(GHOST, 1, null, 0, null, null)))).get();
+            sent.merge(stack.topics().heartbeats().name(), 1, Integer::sum);
             byte[] duplicate = EventJson.write(RunTimedOut.of(GHOST, 1, Reason.HEARTBEAT_TIMEOUT, Instant.now(),
                     null, null, false, null));
             producer.send(new ProducerRecord<>(stack.topics().timeouts().name(), ghost, duplicate)).get();

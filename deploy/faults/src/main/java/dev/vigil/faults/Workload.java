@@ -125,11 +125,15 @@ final class Workload {
 
     private void play(Planned run, long life) throws Exception {
         run.id = api.create(run.key, TIMEOUTS);
-        resources(run, run.resourceName(), run.hasNeighbours(), 1);
         if (run.fate == Fate.NEVER_STARTS) {
+            resources(run, run.resourceName(), run.hasNeighbours(), 1);
             return;
         }
-        RunHeartbeat heartbeat = workers.startRun(run.id, 1, HEARTBEAT);
+        // The worker beats with its attempt's token (the sweepers here require tokens), from the start:
+        // the harness creating the run's resources must not eat into its start timeout.
+        String token = api.heartbeatToken(run.id, 1);
+        RunHeartbeat heartbeat = workers.startRun(run.id, 1, HEARTBEAT, null, token);
+        resources(run, run.resourceName(), run.hasNeighbours(), 1);
         Thread.sleep(life);
         switch (run.fate) {
             case FINISHES -> {
@@ -152,20 +156,20 @@ final class Workload {
                 run.diedAt = System.currentTimeMillis();
                 api.stop(run.id);
             }
-            case ZOMBIE_AFTER_RETRY -> zombie(run, heartbeat, life);
+            case ZOMBIE_AFTER_RETRY -> zombie(run, heartbeat, token, life);
             default -> throw new IllegalStateException(run.fate.name());
         }
     }
 
     /** Attempt 1 is cut off and times out; attempt 2 runs while attempt 1's zombie comes back. */
-    private void zombie(Planned run, RunHeartbeat first, long life) throws Exception {
+    private void zombie(Planned run, RunHeartbeat first, String firstToken, long life) throws Exception {
         first.close();
         awaitStatus(run.id, Set.of("TIMED_OUT"), Duration.ofMinutes(3));
         api.retry(run.id);
         awaitAttempt(run.id, 2);
+        RunHeartbeat second = workers.startRun(run.id, 2, HEARTBEAT, null, api.heartbeatToken(run.id, 2));
+        RunHeartbeat zombie = workers.startRun(run.id, 1, HEARTBEAT, null, firstToken); // its own, old token
         resources(run, run.attempt2ResourceName(), false, 2);
-        RunHeartbeat second = workers.startRun(run.id, 2, HEARTBEAT);
-        RunHeartbeat zombie = workers.startRun(run.id, 1, HEARTBEAT);
         Thread.sleep(life / 2);
         run.zombieFinishStatus = api.finish(run.id, "SUCCEEDED", 1);
         Thread.sleep(life / 2);

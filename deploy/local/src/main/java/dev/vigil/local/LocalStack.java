@@ -31,6 +31,8 @@ public final class LocalStack implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
     static final String JWT_SECRET = "vigil-local-dev-secret-0123456789abcdef";
+    /** Signs heartbeat tokens here; the sweepers require them only with {@link Options#requiringTokens()}. */
+    static final String HEARTBEAT_SECRET = "vigil-local-heartbeat-secret-0123456789abcdef";
     /** The services' JVM flags as the container images run them: the full JIT. For measuring. */
     static final List<String> PRODUCTION_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC",
             "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
@@ -49,25 +51,31 @@ public final class LocalStack implements AutoCloseable {
      */
     public record Options(Path dir, Path repo, int kafkaPort, int postgresPort, int kubernetesPort, int runServicePort,
                           int sweeperPort, int cleanerPort, String namespace, Duration gcInterval, int sweepers,
-                          List<String> serviceJvm) {
+                          List<String> serviceJvm, boolean requireTokens) {
 
         /** Fixed, documented ports: Kafka 9092, PostgreSQL 5433, Kubernetes 6443, services 8080-8082. */
         public static Options defaults(Path repo) {
             return new Options(repo.resolve(".vigil"), repo, 9092, 5433, 6443, 8080, 8081, 8082, "agents",
-                    Duration.ofSeconds(30), 1, SERVICE_JVM);
+                    Duration.ofSeconds(30), 1, SERVICE_JVM, false);
         }
 
         /** Free ports everywhere, data in {@code dir}: for tests and harnesses next to a running stack. */
         public static Options onFreePorts(Path dir, Path repo, int sweepers) {
             return new Options(dir, repo, KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
                     KafkaServerProcess.freePort(), KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
-                    KafkaServerProcess.freePort(), "agents", Duration.ofHours(1), sweepers, SERVICE_JVM);
+                    KafkaServerProcess.freePort(), "agents", Duration.ofHours(1), sweepers, SERVICE_JVM, false);
         }
 
         /** The same, with the services on the full JIT as in production: for benchmarks. */
         public Options production() {
             return new Options(dir, repo, kafkaPort, postgresPort, kubernetesPort, runServicePort, sweeperPort,
-                    cleanerPort, namespace, gcInterval, sweepers, PRODUCTION_JVM);
+                    cleanerPort, namespace, gcInterval, sweepers, PRODUCTION_JVM, requireTokens);
+        }
+
+        /** The same, with the sweepers dead-lettering heartbeats that lack their attempt's token. */
+        public Options requiringTokens() {
+            return new Options(dir, repo, kafkaPort, postgresPort, kubernetesPort, runServicePort, sweeperPort,
+                    cleanerPort, namespace, gcInterval, sweepers, serviceJvm, true);
         }
 
         /** The HTTP port of sweeper {@code i} (from 0): consecutive ports after the first for extra instances. */
@@ -111,7 +119,8 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_DB_URL", "jdbc:postgresql://localhost:" + options.postgresPort() + "/postgres",
                 "VIGIL_DB_USER", postgres.username(),
                 "VIGIL_DB_PASSWORD", postgres.password(),
-                "VIGIL_JWT_SECRET", JWT_SECRET)).start();
+                "VIGIL_JWT_SECRET", JWT_SECRET,
+                "VIGIL_HEARTBEATS_SECRET", HEARTBEAT_SECRET)).start();
         for (int i = 0; i < options.sweepers(); i++) {
             sweepers.add(sweeperProcess(i).start());
         }
@@ -129,7 +138,9 @@ public final class LocalStack implements AutoCloseable {
 
     private JavaProcess sweeperProcess(int i) {
         return service("sweeper-service", options.sweeperPort(i), Map.of(
-                "VIGIL_SWEEPER_STATE_DIR", options.dir().resolve("sweeper-state-" + i).toString()), "sweeper-" + i);
+                "VIGIL_SWEEPER_STATE_DIR", options.dir().resolve("sweeper-state-" + i).toString(),
+                "VIGIL_HEARTBEATS_SECRET", HEARTBEAT_SECRET,
+                "VIGIL_HEARTBEATS_REQUIRE_TOKEN", String.valueOf(options.requireTokens())), "sweeper-" + i);
     }
 
     private JavaProcess service(String name, int port, Map<String, String> env) {

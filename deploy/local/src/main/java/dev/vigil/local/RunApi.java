@@ -61,6 +61,12 @@ public final class RunApi {
         return call("GET", "/api/v1/runs/" + id, null).json;
     }
 
+    /** The heartbeat token of the run's current attempt, if that is {@code attempt} (null otherwise or if none is issued). */
+    public String heartbeatToken(String id, int attempt) {
+        JsonNode heartbeat = get(id).path("heartbeat");
+        return heartbeat.path("attempt").asInt() == attempt ? heartbeat.path("token").textValue() : null;
+    }
+
     private Response call(String method, String path, String body) {
         long deadline = System.nanoTime() + GIVE_UP.toNanos();
         while (true) {

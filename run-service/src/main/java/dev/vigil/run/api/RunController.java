@@ -28,10 +28,12 @@ public class RunController {
 
     private final RunService runs;
     private final RunOverview overview;
+    private final HeartbeatCredentials heartbeats;
 
-    public RunController(RunService runs, RunOverview overview) {
+    public RunController(RunService runs, RunOverview overview, HeartbeatCredentials heartbeats) {
         this.runs = runs;
         this.overview = overview;
+        this.heartbeats = heartbeats;
     }
 
     @Post
@@ -39,13 +41,13 @@ public class RunController {
     public HttpResponse<RunViews.Run> create(@Body RunViews.CreateRun body, Authentication caller) {
         Requests.create(body);
         RunRow run = runs.create(Callers.workspace(caller), Callers.actor(caller), body);
-        return HttpResponse.created(RunMapper.view(run), URI.create("/api/v1/runs/" + run.id()));
+        return HttpResponse.created(heartbeats.withHeartbeat(run), URI.create("/api/v1/runs/" + run.id()));
     }
 
     @Get("/{id}")
-    @Operation(summary = "Read one run")
+    @Operation(summary = "Read one run (with its current attempt's heartbeat token)")
     public RunViews.Run get(String id, Authentication caller) {
-        return RunMapper.view(runs.get(Callers.workspace(caller), Requests.runId(id)));
+        return heartbeats.withHeartbeat(runs.get(Callers.workspace(caller), Requests.runId(id)));
     }
 
     @Get
@@ -88,9 +90,10 @@ public class RunController {
     }
 
     @Post("/{id}/retry")
-    @Operation(summary = "Start the next attempt of a failed, aborted or timed-out run (PENDING, timeouts re-armed)")
+    @Operation(summary = "Start the next attempt of a failed, aborted or timed-out run (PENDING, timeouts re-armed; "
+            + "a new heartbeat token: the old attempt's no longer keeps anything alive)")
     public RunViews.Run retry(String id, Authentication caller) {
-        return RunMapper.view(runs.retry(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id)));
+        return heartbeats.withHeartbeat(runs.retry(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id)));
     }
 
     @Post("/{id}/finish")

@@ -35,7 +35,8 @@ final class RunMapper {
                 new RunViews.Progress(run.steps(), run.progressMessage(), run.heartbeats(), run.lastHeartbeatAt()),
                 run.stopAttempts(), run.createdAt(), run.startedAt(), run.stopRequestedAt(), run.finishedAt(),
                 run.attemptCreatedAt(),
-                Stuck.of(run, now).map(s -> new RunViews.Stuck(s.reason().code(), s.dueAt(), s.detail())).orElse(null));
+                Stuck.of(run, now).map(s -> new RunViews.Stuck(s.reason().code(), s.dueAt(), s.detail())).orElse(null),
+                null);
     }
 
     static RunViews.Summary summary(String workspace, RunOverview.Summary summary) {

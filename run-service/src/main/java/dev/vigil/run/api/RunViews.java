@@ -73,7 +73,22 @@ public final class RunViews {
             @Nullable Instant stopRequestedAt,
             @Nullable Instant finishedAt,
             Instant attemptCreatedAt,
-            @Nullable Stuck stuck) {
+            @Nullable Stuck stuck,
+            @Nullable Heartbeat heartbeat) {
+
+        Run withHeartbeat(Heartbeat heartbeat) {
+            return new Run(id, workspace, key, kind, agentId, attempt, status, reason, error, timeouts, cleanup, progress,
+                    stopAttempts, createdAt, startedAt, stopRequestedAt, finishedAt, attemptCreatedAt, stuck, heartbeat);
+        }
+    }
+
+    /**
+     * What a worker needs to heartbeat the run's current attempt: its token (verifiable by the sweeper
+     * without a database read; another attempt's token does not verify) and the interval to beat at.
+     * Only on create, retry and a read of one run, and only when run-service has a heartbeat secret.
+     */
+    @Serdeable
+    public record Heartbeat(int attempt, String token, String interval) {
     }
 
     /**

@@ -3,7 +3,9 @@ package dev.vigil.sweeper.agent;
 import dev.vigil.contracts.event.AgentHeartbeat;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunTimedOut;
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.serde.EventJson;
+import dev.vigil.contracts.serde.InvalidEventException;
 import dev.vigil.sweeper.SweeperConfig;
 import dev.vigil.sweeper.SweeperMetrics;
 import dev.vigil.sweeper.stream.Emitted;
@@ -79,6 +81,11 @@ public final class AgentSweeper extends SweepingProcessor {
         }
         AgentHeartbeat heartbeat = EventJson.read(record.value(), AgentHeartbeat.class);
         requireKey(record, heartbeat.partitionKey());
+        HeartbeatTokens tokens = config.requiredTokens();
+        if (tokens != null && !tokens.verifiesAgent(heartbeat.token(), heartbeat.workspace())) {
+            throw new InvalidEventException("agent credential " + (heartbeat.token() == null ? "missing" : "not valid")
+                    + " for workspace " + heartbeat.workspace());
+        }
         long at = record.timestamp();
         Agent agent = load(agentKey);
         if (agent == null) {

@@ -2,6 +2,7 @@ package dev.vigil.sweeper.run;
 
 import dev.vigil.contracts.event.AgentHeartbeat;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
@@ -12,6 +13,7 @@ import dev.vigil.contracts.event.RunStopRequested;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.RunTimeouts;
 import dev.vigil.contracts.serde.EventJson;
+import dev.vigil.contracts.serde.InvalidEventException;
 import dev.vigil.sweeper.SweeperConfig;
 import dev.vigil.sweeper.SweeperMetrics;
 import dev.vigil.sweeper.run.RunState.Armed;
@@ -86,6 +88,11 @@ public final class RunSweeper extends SweepingProcessor {
         if (topic.equals(heartbeatsTopic)) {
             Heartbeat heartbeat = EventJson.read(record.value(), Heartbeat.class);
             requireKey(record, heartbeat.runId());
+            HeartbeatTokens tokens = config.requiredTokens();
+            if (tokens != null && !tokens.verifiesRun(heartbeat.token(), heartbeat.runId(), heartbeat.attempt())) {
+                throw new InvalidEventException("heartbeat token " + (heartbeat.token() == null ? "missing" : "not valid")
+                        + " for run " + heartbeat.runId() + " attempt " + heartbeat.attempt());
+            }
             onHeartbeat(heartbeat, at);
             return;
         }

@@ -1,0 +1,42 @@
+package dev.vigil.run.api;
+
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
+import dev.vigil.run.store.RunRow;
+import io.micronaut.context.annotation.Value;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+
+/**
+ * Issues heartbeat credentials ({@link HeartbeatTokens}) from {@code vigil.heartbeats.secret}, the
+ * secret the sweeper verifies them with. Without a secret none are issued (workers then beat without
+ * tokens, which only a sweeper with {@code require-token} off accepts).
+ */
+@Singleton
+public class HeartbeatCredentials {
+
+    private final HeartbeatTokens tokens;
+
+    public HeartbeatCredentials(@Nullable @Value("${vigil.heartbeats.secret:}") String secret) {
+        this.tokens = secret == null || secret.isEmpty() ? null : new HeartbeatTokens(secret);
+    }
+
+    /** The run view with what its current attempt's worker needs to heartbeat, when tokens are issued. */
+    RunViews.Run withHeartbeat(RunRow run) {
+        RunViews.Run view = RunMapper.view(run);
+        if (tokens == null) {
+            return view;
+        }
+        Duration interval = Duration.ofMillis(Math.max(1, run.heartbeatTimeoutMs() / 3));
+        return view.withHeartbeat(new RunViews.Heartbeat(run.attempt(),
+                tokens.forRun(run.workspace(), run.id().toString(), run.attempt()), interval.toString()));
+    }
+
+    /** The workspace's agent credential. */
+    String forAgents(String workspace) {
+        if (tokens == null) {
+            throw ApiError.notFound("no agent credentials are issued: run-service has no vigil.heartbeats.secret");
+        }
+        return tokens.forAgent(workspace);
+    }
+}
