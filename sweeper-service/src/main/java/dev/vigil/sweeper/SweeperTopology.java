@@ -6,6 +6,7 @@ import dev.vigil.sweeper.run.RunSweeper;
 import dev.vigil.sweeper.stream.Emitted;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -35,6 +36,14 @@ import org.apache.kafka.streams.state.Stores;
  * {@code ensure.explicit.internal.resource.naming} so an unnamed one fails at start.
  */
 public final class SweeperTopology {
+
+    /**
+     * The changelogs are compacted (Streams' default), but compaction never touches the active segment,
+     * which by default rolls only weekly: a restarted task then restores every write since. Rolling every
+     * 10 minutes (or 64 MB) keeps what it restores near the live state.
+     */
+    static final Map<String, String> CHANGELOG = Map.of("segment.ms", "600000", "segment.bytes", "67108864",
+            "min.cleanable.dirty.ratio", "0.1");
 
     private SweeperTopology() {
     }
@@ -96,9 +105,11 @@ public final class SweeperTopology {
                     ? Stores.persistentKeyValueStore(name)
                     : Stores.inMemoryKeyValueStore(name);
             if (bytesKeyed) {
-                builder.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray()));
+                builder.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.Bytes(), Serdes.ByteArray())
+                        .withLoggingEnabled(CHANGELOG));
             } else {
-                builder.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray()));
+                builder.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), Serdes.ByteArray())
+                        .withLoggingEnabled(CHANGELOG));
             }
         }
     }

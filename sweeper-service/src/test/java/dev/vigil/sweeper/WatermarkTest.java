@@ -8,6 +8,7 @@ import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.RunTimeouts;
+import dev.vigil.sweeper.run.RunSweeper;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
@@ -175,5 +176,30 @@ class WatermarkTest {
         sweeper.ticks(16_000, 20_000, 500);
         assertThat(sweeper.timedOut()).singleElement()
                 .satisfies(t -> assertThat(t.dueAt()).isEqualTo(Instant.ofEpochMilli(16_000)));
+    }
+
+    @Test
+    void theClockIsWrittenAboutOncePerHalfBlackoutThresholdNotOncePerSweep() {
+        // Every write goes to the changelog a restarted task restores: one per 10 ms sweep made the clock's
+        // changelog the biggest thing a sweeper restores (hundreds of thousands of records in a long run).
+        for (long at = 0; at <= 20_000; at += 50) {
+            sweeper.tick(at);
+        }
+        long writes = sweeper.driver.producedTopicNames().stream().filter(t -> t.endsWith(RunSweeper.CLOCK + "-changelog"))
+                .mapToLong(t -> sweeper.driver.createOutputTopic(t, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer()).getQueueSize())
+                .sum();
+        long bound = 20_000 / (sweeper.config.blackoutThreshold().toMillis() / 2) + 2;
+        assertThat(writes).as("clock writes in 20 s of ticks").isBetween(1L, bound);
+    }
+
+    @Test
+    void aClockWrittenLessOftenOnlyEverLengthensABlackoutAcrossARestart() {
+        sweeper.created("r1", 1, 0, T2);
+        sweeper.heartbeats("r1", 1, 100, 5_000, 500); // last beat 4.6 s; the stored clock may be up to 1 s older
+        sweeper = sweeper.restarted();
+        sweeper.heartbeats("r1", 1, 5_100, 9_000, 500); // restarted within 0.5 s: no silence held against it
+        sweeper.ticks(9_000, 10_000, 100);
+        assertThat(sweeper.timedOut()).isEmpty();
     }
 }

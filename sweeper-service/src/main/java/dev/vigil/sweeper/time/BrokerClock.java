@@ -27,7 +27,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>The liveness partition's last time and the blackouts are kept in a state store so that a
  * restarted task still sees the gap across its restart; the per-partition times that make up the
- * watermark are deliberately not: they start empty at every (re)initialization.
+ * watermark are deliberately not: they start empty at every (re)initialization. The stored time is
+ * written when the blackouts change and otherwise once it is half a blackout threshold behind (not at
+ * every sweep: each write is a changelog record a restarted task restores). A stored time that is
+ * older than the truth can only make the gap across a restart look longer — a longer blackout, timeouts
+ * a little later — never shorter.
  */
 public final class BrokerClock {
 
@@ -41,7 +45,9 @@ public final class BrokerClock {
     private final String[] clockTopics;
     private final long[] processed;
     private long livenessSeen = NONE;
+    private long livenessSaved = NONE;
     private long[] blackouts = new long[0]; // start, end, start, end, ... ascending, disjoint
+    private boolean blackoutsChanged;
 
     /**
      * @param clockTopics the topics whose partitions make the watermark; the first is the liveness topic
@@ -56,6 +62,7 @@ public final class BrokerClock {
         if (saved != null) {
             ByteBuffer in = ByteBuffer.wrap(saved);
             livenessSeen = in.getLong();
+            livenessSaved = livenessSeen;
             blackouts = new long[in.remaining() / 8];
             for (int i = 0; i < blackouts.length; i++) {
                 blackouts[i] = in.getLong();
@@ -87,6 +94,7 @@ public final class BrokerClock {
             blackouts = Arrays.copyOf(kept, kept.length + 2);
             blackouts[kept.length] = livenessSeen;
             blackouts[kept.length + 1] = timestamp;
+            blackoutsChanged = true;
         }
         livenessSeen = timestamp;
         return blackout;
@@ -104,11 +112,17 @@ public final class BrokerClock {
         return min;
     }
 
-    /** Persists the liveness clock and blackouts; called once per sweep, not per record. */
+    /**
+     * Persists the liveness clock and blackouts when the blackouts changed or the stored time is half a
+     * blackout threshold old; called once per sweep, not per record.
+     */
     public void save() {
-        if (livenessSeen == NONE) {
+        if (livenessSeen == NONE
+                || !blackoutsChanged && livenessSaved != NONE && livenessSeen - livenessSaved < blackoutThresholdMs / 2) {
             return;
         }
+        livenessSaved = livenessSeen;
+        blackoutsChanged = false;
         ByteBuffer out = ByteBuffer.allocate(8 + 8 * blackouts.length).putLong(livenessSeen);
         for (long b : blackouts) {
             out.putLong(b);
