@@ -89,7 +89,7 @@ public final class FaultSuite {
             faults.awaitDone();
             poison.awaitDone();
             workload.awaitDone();
-            Verdict verdict = new Verdict(stack, kubernetes);
+            Verdict verdict = new Verdict(stack, kubernetes, errors);
             verdict.awaitQuiescence(workload.runs());
             return verdict.count(profile, workload.runs(), faults, poison, errors, hostile.summary().toString(),
                     System.currentTimeMillis() - start);

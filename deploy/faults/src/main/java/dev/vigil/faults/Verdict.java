@@ -3,6 +3,7 @@ package dev.vigil.faults;
 import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.VigilHeaders;
 import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.RunEvent;
 import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunTimedOut;
@@ -39,14 +40,29 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 final class Verdict {
 
+    /** How long reading a whole topic may take before the count is declared a harness error. */
+    private static final Duration READ_ALL = Duration.ofMinutes(5);
+
     private final LocalStack stack;
     private final KubernetesClient kubernetes;
+    private final HarnessErrors harness;
     private final List<String> findings = Collections.synchronizedList(new ArrayList<>());
     private long redeliveries;
 
-    Verdict(LocalStack stack, KubernetesClient kubernetes) {
+    Verdict(LocalStack stack, KubernetesClient kubernetes, HarnessErrors harness) {
         this.stack = stack;
         this.kubernetes = kubernetes;
+        this.harness = harness;
+    }
+
+    /** All of {@code topic}, never part of it: a count from a partial read is a harness error, not a number. */
+    private <V> List<ConsumerRecord<String, V>> all(String topic, Deserializer<V> values) {
+        try {
+            return KafkaRecords.readAll(stack.kafkaBootstrap(), topic, values, READ_ALL);
+        } catch (RuntimeException e) {
+            harness.add("reading " + topic + " for the verdict", e);
+            return List.of();
+        }
     }
 
     /** Waits (up to 3 min) until every planned run is terminal at its planned attempt and nothing is leaked. */
@@ -79,6 +95,11 @@ final class Verdict {
                 continue;
             }
             if (!run.expected().contains(row.status)) {
+                String late = "TIMED_OUT".equals(row.status) ? lateWorker(run, row) : null;
+                if (late != null) {
+                    harness.add("workload " + run.fate + " " + run.key, new IllegalStateException(late));
+                    continue;
+                }
                 if ("TIMED_OUT".equals(row.status)) {
                     falseTimeouts++;
                 } else {
@@ -99,9 +120,8 @@ final class Verdict {
         if (auditDoubles > 0) {
             findings.add(auditDoubles + " run attempt(s) with more than one terminal write in run_audit");
         }
-        List<ConsumerRecord<String, RunEvent>> runEvents = KafkaRecords.readUntil(stack.kafkaBootstrap(),
-                stack.topics().runEvents().name(), lenient(stack.topics().runEvents().valueSerde().deserializer()),
-                Duration.ofSeconds(10), rs -> false);
+        List<ConsumerRecord<String, RunEvent>> runEvents = all(stack.topics().runEvents().name(),
+                lenient(stack.topics().runEvents().valueSerde().deserializer()));
         long doubles = auditDoubles + doubleRunFinished(runEvents);
         List<String> leaked = leakedResources(rows);
         leaked.forEach(l -> findings.add("leaked: " + l));
@@ -183,15 +203,63 @@ final class Verdict {
     }
 
     /**
+     * Why a run that was planned to live timed out rightly, if it did: its worker's beats reached the broker
+     * too late (a starved harness, not Vigil). Judged on the broker's append times: a start timeout is
+     * right if no beat of the attempt was appended by its due time, a heartbeat timeout if none was
+     * appended in the timeout before it. Null if the timeout was false.
+     */
+    private String lateWorker(Planned run, DbRun row) {
+        RunTimedOut timeout = timeouts().stream().map(ConsumerRecord::value)
+                .filter(t -> t != null && run.id.equals(t.runId()) && t.attempt() == row.attempt
+                        && t.reason().code().equals(row.reason))
+                .findFirst().orElse(null);
+        if (timeout == null) {
+            return null;
+        }
+        long due = timeout.dueAt().toEpochMilli();
+        List<Long> beats = beats().getOrDefault(run.id + "#" + row.attempt, List.of());
+        boolean beatInTime = switch (timeout.reason()) {
+            case START_TIMEOUT -> beats.stream().anyMatch(at -> at <= due);
+            case HEARTBEAT_TIMEOUT -> beats.stream().anyMatch(at -> at <= due && at > due - Workload.HEARTBEAT.toMillis());
+            default -> true;
+        };
+        return beatInTime ? null : "the worker's heartbeats of attempt " + row.attempt + " were not on the broker in "
+                + "time for its " + timeout.reason().code() + " due " + timeout.dueAt() + " (the harness was late)";
+    }
+
+    private List<ConsumerRecord<String, RunTimedOut>> timeouts;
+    private Map<String, List<Long>> beats;
+
+    private List<ConsumerRecord<String, RunTimedOut>> timeouts() {
+        if (timeouts == null) {
+            timeouts = all(stack.topics().timeouts().name(), lenient(stack.topics().timeouts().valueSerde().deserializer()));
+        }
+        return timeouts;
+    }
+
+    /** Broker append times of every heartbeat, by run id and attempt. */
+    private Map<String, List<Long>> beats() {
+        if (beats == null) {
+            beats = new HashMap<>();
+            for (ConsumerRecord<String, Heartbeat> record : all(stack.topics().heartbeats().name(),
+                    lenient(stack.topics().heartbeats().valueSerde().deserializer()))) {
+                Heartbeat beat = record.value();
+                if (beat != null) {
+                    beats.computeIfAbsent(beat.runId() + "#" + beat.attempt(), k -> new ArrayList<>()).add(record.timestamp());
+                }
+            }
+        }
+        return beats;
+    }
+
+    /**
      * Timeouts the sweepers emitted more than once for the same run attempt, reason and stop request
      * (distinct event ids): each must fire once, whatever restarts, rebalances and fences happened.
      * The suite's own duplicated timeout of {@value Poison#GHOST} is not counted.
      */
     private long duplicateTimeouts() {
         Map<String, Set<String>> fired = new HashMap<>();
-        for (ConsumerRecord<String, RunTimedOut> record : KafkaRecords.readUntil(stack.kafkaBootstrap(),
-                stack.topics().timeouts().name(), lenient(stack.topics().timeouts().valueSerde().deserializer()),
-                Duration.ofSeconds(10), rs -> false)) {
+        for (ConsumerRecord<String, RunTimedOut> record : timeouts()) {
             RunTimedOut t = record.value();
             if (t == null || Poison.GHOST.equals(t.runId())) {
                 continue;
@@ -231,9 +299,8 @@ final class Verdict {
                 attempt2Resources.add(run.attempt2ResourceName());
             }
         }
-        for (ConsumerRecord<String, CleanupPerformed> record : KafkaRecords.readUntil(stack.kafkaBootstrap(),
-                stack.topics().cleanups().name(), lenient(stack.topics().cleanups().valueSerde().deserializer()),
-                Duration.ofSeconds(10), rs -> false)) {
+        for (ConsumerRecord<String, CleanupPerformed> record : all(stack.topics().cleanups().name(),
+                lenient(stack.topics().cleanups().valueSerde().deserializer()))) {
             CleanupPerformed cleanup = record.value();
             if (cleanup == null || !"DELETED".equals(cleanup.outcome().name())) {
                 continue;
@@ -260,8 +327,7 @@ final class Verdict {
     /** Dead-lettered records by source topic and consumer. */
     private Map<String, Integer> deadLettered() {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> record : KafkaRecords.readUntil(stack.kafkaBootstrap(),
-                stack.topics().deadLetters().name(), new ByteArrayDeserializer(), Duration.ofSeconds(10), rs -> false)) {
+        for (ConsumerRecord<String, byte[]> record : all(stack.topics().deadLetters().name(), new ByteArrayDeserializer())) {
             String source = header(record, VigilHeaders.DLQ_SOURCE_TOPIC);
             String consumer = header(record, VigilHeaders.DLQ_CONSUMER);
             counts.merge(source + " by " + consumer, 1, Integer::sum);

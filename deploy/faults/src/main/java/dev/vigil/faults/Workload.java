@@ -133,7 +133,12 @@ final class Workload {
         // the harness creating the run's resources must not eat into its start timeout.
         String token = api.heartbeatToken(run.id, 1);
         RunHeartbeat heartbeat = workers.startRun(run.id, 1, HEARTBEAT, null, token);
-        resources(run, run.resourceName(), run.hasNeighbours(), 1);
+        try {
+            resources(run, run.resourceName(), run.hasNeighbours(), 1);
+        } catch (RuntimeException e) {
+            heartbeat.close(); // the step failed (a harness error): its worker must not beat on forever
+            throw e;
+        }
         Thread.sleep(life);
         switch (run.fate) {
             case FINISHES -> {
@@ -169,7 +174,13 @@ final class Workload {
         awaitAttempt(run.id, 2);
         RunHeartbeat second = workers.startRun(run.id, 2, HEARTBEAT, null, api.heartbeatToken(run.id, 2));
         RunHeartbeat zombie = workers.startRun(run.id, 1, HEARTBEAT, null, firstToken); // its own, old token
-        resources(run, run.attempt2ResourceName(), false, 2);
+        try {
+            resources(run, run.attempt2ResourceName(), false, 2);
+        } catch (RuntimeException e) {
+            second.close();
+            zombie.close();
+            throw e;
+        }
         Thread.sleep(life / 2);
         run.zombieFinishStatus = api.finish(run.id, "SUCCEEDED", 1);
         Thread.sleep(life / 2);

@@ -9,6 +9,7 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -31,6 +32,37 @@ public final class KafkaRecords {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !done.test(records)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    /**
+     * Every committed record of {@code topic}: reads each partition up to its end offset as of the
+     * call (the last stable offset), however long that takes up to {@code maxWait} — then throws, so
+     * a count is never made from a partial read (a timed read of a big topic on a busy machine once
+     * made a harness report cleanups without their RunFinished).
+     */
+    public static <V> List<ConsumerRecord<String, V>> readAll(String bootstrapServers, String topic,
+                                                             Deserializer<V> values, Duration maxWait) {
+        List<ConsumerRecord<String, V>> records = new ArrayList<>();
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), values)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, maxWait).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, maxWait);
+            long deadline = System.nanoTime() + maxWait.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p, maxWait) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read all of " + topic + " within " + maxWait + " ("
+                            + records.size() + " records read)");
+                }
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
         }
