@@ -7,8 +7,10 @@ import dev.vigil.run.KafkaSettings;
 import dev.vigil.run.RunMetrics;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -27,7 +29,7 @@ import org.slf4j.MDC;
  * events whose data the database refuses ({@link DataErrors}) — go to the dead-letter topic, are
  * counted, and the loop goes on with the next record. A record it cannot finish with (the database is
  * away, or its dead letter could not be sent) is rewound to: nothing after it in its partition is
- * committed, and it is tried again after a pause.
+ * committed, and the partition is paused for 5 s before it is tried again; the others go on.
  */
 abstract class EventConsumerLoop implements AutoCloseable {
 
@@ -44,6 +46,7 @@ abstract class EventConsumerLoop implements AutoCloseable {
     private final DeadLetterSender deadLetters;
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Thread thread;
+    private final Map<TopicPartition, Long> pausedUntilNanos = new HashMap<>();
     private volatile boolean running = true;
 
     EventConsumerLoop(String name, String groupId, List<String> subscribed, RunMetrics metrics,
@@ -81,13 +84,15 @@ abstract class EventConsumerLoop implements AutoCloseable {
         while (running) {
             Map<TopicPartition, Long> unhandled = new HashMap<>();
             try {
+                resumeDue();
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
                 records.partitions().forEach(p -> unhandled.put(p, records.records(p).get(0).offset()));
                 for (TopicPartition partition : records.partitions()) {
                     boolean finished = handlePartition(partition, records.records(partition));
                     unhandled.remove(partition);
                     if (!finished) {
-                        sleep(RETRY_PAUSE);
+                        consumer.pause(Set.of(partition));
+                        pausedUntilNanos.put(partition, System.nanoTime() + RETRY_PAUSE.toNanos());
                     }
                 }
             } catch (WakeupException stopping) {
@@ -115,6 +120,23 @@ abstract class EventConsumerLoop implements AutoCloseable {
         }
         commit(partition, records.get(records.size() - 1).offset() + 1);
         return true;
+    }
+
+    /** Resumes the held partitions whose pause is over; forgets those no longer assigned to this consumer. */
+    private void resumeDue() {
+        Set<TopicPartition> assigned = consumer.assignment();
+        pausedUntilNanos.keySet().retainAll(assigned);
+        long now = System.nanoTime();
+        Set<TopicPartition> due = new HashSet<>();
+        pausedUntilNanos.forEach((partition, until) -> {
+            if (now - until >= 0) {
+                due.add(partition);
+            }
+        });
+        if (!due.isEmpty()) {
+            consumer.resume(due);
+            pausedUntilNanos.keySet().removeAll(due);
+        }
     }
 
     /** Fetched records that were not handled are fetched again, so that no later commit passes them. */
