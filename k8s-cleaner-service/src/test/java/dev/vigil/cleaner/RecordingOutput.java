@@ -2,7 +2,9 @@ package dev.vigil.cleaner;
 
 import dev.vigil.cleaner.output.CleanerOutput;
 import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.serde.DeadLetterSender;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -19,6 +21,8 @@ public final class RecordingOutput implements CleanerOutput {
     public final java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public volatile int flushes;
+    /** How many of the next dead letters fail, as while the dead-letter topic is unavailable. */
+    public int deadLettersToFail;
 
     @Override
     public void cleanupPerformed(CleanupPerformed event) {
@@ -27,8 +31,18 @@ public final class RecordingOutput implements CleanerOutput {
     }
 
     @Override
-    public void deadLetter(ConsumerRecord<byte[], byte[]> rejected, Throwable reason) {
+    public synchronized boolean deadLetter(ConsumerRecord<byte[], byte[]> rejected, Throwable reason) {
+        if (deadLettersToFail > 0) {
+            deadLettersToFail--;
+            return false;
+        }
         deadLetters.add(new DeadLetter(rejected, reason));
+        return true;
+    }
+
+    @Override
+    public Optional<DeadLetterSender.Failure> deadLetterFailure() {
+        return Optional.empty();
     }
 
     @Override

@@ -68,18 +68,29 @@ public class RunMetrics {
         counter("vigil.run.service.dead.letters", "topic", topic).increment();
     }
 
+    /** A record whose data the database refused (SQLSTATE class 22 or 23), dead-lettered and skipped. */
+    public void poisonRecord(String topic, String sqlState) {
+        counter("vigil.run.service.poison.records", "topic", topic, "sqlstate", sqlState).increment();
+    }
+
+    /** A dead letter that could not be sent: its record is retried, nothing after it committed. */
+    public void deadLetterFailed(String topic) {
+        counter("vigil.run.service.dead.letter.failures", "topic", topic).increment();
+    }
+
     public void outboxBlocked() {
         counter("vigil.outbox.blocked.rows", "state", "blocked").increment();
     }
 
-    public double count(String name, String tag, String value) {
-        Counter counter = counters.get(name + "|" + value);
+    /** The count of a counter with these tags (name, value, name, value...), 0 if never incremented. */
+    public double count(String name, String... tags) {
+        Counter counter = counters.get(name + "|" + String.join("|", tags));
         return counter == null ? 0 : counter.count();
     }
 
-    private Counter counter(String name, String tag, String value) {
-        return counters.computeIfAbsent(name + "|" + value,
-                k -> Counter.builder(name).tag(tag, value).register(registry));
+    private Counter counter(String name, String... tags) {
+        return counters.computeIfAbsent(name + "|" + String.join("|", tags),
+                k -> Counter.builder(name).tags(tags).register(registry));
     }
 
     /** Refreshes the database-backed gauges. */

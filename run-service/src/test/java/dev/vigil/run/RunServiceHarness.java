@@ -1,5 +1,6 @@
 package dev.vigil.run;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.crypto.MACSigner;
@@ -28,10 +29,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -40,6 +45,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class RunServiceHarness implements AutoCloseable {
 
     static final String SECRET = "test-secret-0123456789abcdef0123456789abcdef";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     final TopicCatalog topics;
     final String bootstrap;
@@ -118,15 +124,38 @@ final class RunServiceHarness implements AutoCloseable {
                 .stream().filter(r -> key.equals(r.key())).map(ConsumerRecord::value).toList();
     }
 
-    void publish(String topic, String key, VigilEvent event) throws Exception {
-        publishRaw(topic, key, EventJson.write(event));
+    RecordMetadata publish(String topic, String key, VigilEvent event) throws Exception {
+        return publishRaw(topic, key, EventJson.write(event));
     }
 
-    void publishRaw(String topic, String key, byte[] value) throws Exception {
+    RecordMetadata publishRaw(String topic, String key, byte[] value) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
+            return producer.send(new ProducerRecord<>(topic, key, value)).get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** The offset {@code group} has committed on {@code partition}, or -1 if none. */
+    long committed(String group, TopicPartition partition) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            OffsetAndMetadata offset = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS).get(partition);
+            return offset == null ? -1 : offset.offset();
+        }
+    }
+
+    /** Creates a run for {@code key} in the token's workspace and returns its id. */
+    String createRun(String token, String key) throws Exception {
+        HttpResponse<String> response = call("POST", "/api/v1/runs", token, "{\"key\":\"" + key + "\"}");
+        if (response.statusCode() != 201) {
+            throw new IllegalStateException("create failed: " + response.statusCode() + " " + response.body());
+        }
+        return JSON.readTree(response.body()).get("id").asText();
+    }
+
+    /** The run's status as the API reports it. */
+    String status(String token, String id) throws Exception {
+        return JSON.readTree(call("GET", "/api/v1/runs/" + id, token, null).body()).get("status").asText();
     }
 
     @Override

@@ -2,40 +2,24 @@ package dev.vigil.sweeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import dev.vigil.infra.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import org.apache.kafka.streams.KafkaStreams.State;
 import org.junit.jupiter.api.Test;
 
 /** Health tells the truth about a stream thread in a crash loop, though Kafka Streams still says RUNNING. */
 class SweeperHealthTest {
 
-    private Instant now = Instant.parse("2026-11-30T12:00:00Z");
-    private final StreamFailures failures = new StreamFailures(new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }, Duration.ofMinutes(5));
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-11-30T12:00:00Z"));
+    private final StreamFailures failures = new StreamFailures(clock, Duration.ofMinutes(5));
 
     @Test
     void aThreadThatKeepsDyingTurnsReadinessAndThenLivenessDownAndTheyRecoverOnceItStops() {
         assertThat(SweeperHealth.ready(State.RUNNING, failures)).isTrue();
         for (int i = 1; i <= StreamFailures.NOT_LIVE_AFTER; i++) {
             failures.record(new NegativeArraySizeException("-128"));
-            now = now.plusSeconds(1);
+            clock.advance(Duration.ofSeconds(1));
             assertThat(SweeperHealth.ready(State.RUNNING, failures)).isEqualTo(i < StreamFailures.NOT_READY_AFTER);
             assertThat(SweeperHealth.live(State.RUNNING, failures)).isEqualTo(i < StreamFailures.NOT_LIVE_AFTER);
         }
@@ -43,7 +27,7 @@ class SweeperHealthTest {
                 .containsEntry("streamThreadDeaths", "10")
                 .containsEntry("lastStreamThreadDeath", "java.lang.NegativeArraySizeException: -128");
 
-        now = now.plus(Duration.ofMinutes(6));
+        clock.advance(Duration.ofMinutes(6));
         assertThat(SweeperHealth.ready(State.RUNNING, failures)).isTrue();
         assertThat(SweeperHealth.live(State.RUNNING, failures)).isTrue();
     }

@@ -5,6 +5,7 @@ import dev.vigil.cleaner.output.CleanerOutput;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * offsets, which were not handled before the restart, are acted on once the rebuild is complete and
  * only if their attempt is still the newest. After that it acts on each batch as it comes and
  * commits. With no committed offsets (a first start) only what arrives after the start is acted on;
- * garbage collection takes care of older leftovers.
+ * garbage collection takes care of older leftovers. A partition with a record whose dead letter could
+ * not be sent ({@link Rewinds}) is rewound to that record, committed only up to it, and paused for
+ * 5 s before it is read again; the other partitions go on.
  *
  * <p>{@link #run()} is the thread body; tests drive it with {@link #assign()} and {@link #pollOnce()}.
  */
@@ -46,6 +49,7 @@ public final class RunEventLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(RunEventLoop.class);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TOPIC_WAIT = Duration.ofSeconds(2);
+    private static final int REWIND_PAUSE_SECONDS = 5;
 
     private final Consumer<byte[], byte[]> consumer;
     private final String topic;
@@ -57,6 +61,7 @@ public final class RunEventLoop implements Runnable {
     private final Predicate<RunStateStore> restoreChangelog;
 
     private final List<RunEventProcessor.Finish> pending = new ArrayList<>();
+    private final Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
     private Set<TopicPartition> partitions = Set.of();
     private Map<TopicPartition, Long> firstUnhandled = Map.of();
     private Map<TopicPartition, Long> restoreTarget = Map.of();
@@ -163,15 +168,19 @@ public final class RunEventLoop implements Runnable {
 
     /** One poll: apply the records, act (or keep the finishes until the rebuild is done), commit. */
     public void pollOnce() {
+        resumeDue();
         ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
-        List<RunEventProcessor.Finish> finishes = processor.apply(records, this::unhandled);
+        Rewinds rewinds = new Rewinds();
+        List<RunEventProcessor.Finish> finishes = processor.apply(records, this::unhandled, rewinds);
         if (status == Status.RESTORING) {
             pending.addAll(finishes);
+            rewind(rewinds);
             if (restored()) {
                 finishRestore();
             }
         } else {
-            processor.act(finishes);
+            processor.act(finishes, rewinds);
+            rewind(rewinds);
             if (!records.isEmpty()) {
                 commit();
             }
@@ -199,9 +208,30 @@ public final class RunEventLoop implements Runnable {
         status = Status.RUNNING;
         LOG.info("run state rebuilt: {} runs ({} live, {} finished); {} finishes to act on from before the start",
                 store.size(), store.liveCount(), store.terminalCount(), pending.size());
-        processor.act(List.copyOf(pending));
+        Rewinds rewinds = new Rewinds();
+        processor.act(List.copyOf(pending), rewinds);
         pending.clear();
+        rewind(rewinds);
         commit();
+    }
+
+    /** Reads each partition again from its rewind offset after a pause; the commit then stops there. */
+    private void rewind(Rewinds rewinds) {
+        rewinds.offsets().forEach((partition, offset) -> {
+            consumer.seek(partition, offset);
+            consumer.pause(Set.of(partition));
+            pausedUntil.put(partition, clock.instant().plusSeconds(REWIND_PAUSE_SECONDS));
+        });
+    }
+
+    private void resumeDue() {
+        Instant now = clock.instant();
+        Set<TopicPartition> due = pausedUntil.entrySet().stream().filter(e -> !now.isBefore(e.getValue()))
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        if (!due.isEmpty()) {
+            consumer.resume(due);
+            pausedUntil.keySet().removeAll(due);
+        }
     }
 
     private boolean caughtUp() {

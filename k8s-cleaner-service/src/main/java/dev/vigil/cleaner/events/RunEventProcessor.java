@@ -31,7 +31,8 @@ import org.slf4j.MDC;
  * {@link #apply} decodes every record and updates the store; {@link #act} then cleans up for the
  * finishes whose attempt is still the run's newest. Applying the whole batch first means a retry
  * (a newer RunCreated) that arrives with the old attempt's finish protects the new attempt's
- * resources. Records that are not valid events go to the dead-letter topic and never stop it.
+ * resources. Records that are not valid events go to the dead-letter topic and never stop it; one whose
+ * dead letter cannot be sent is noted in the batch's {@link Rewinds}, to be read again.
  *
  * <p>Cleanups of different runs in a batch run concurrently (at most {@code concurrency} at a time):
  * each takes a dozen API calls, and a burst of runs dying together (a node lost, an agent fleet
@@ -84,18 +85,23 @@ public final class RunEventProcessor implements AutoCloseable {
     /**
      * Updates the store with every event in {@code records} and returns the finishes among the
      * {@code actionable} ones (those not handled before). Invalid actionable records are dead-lettered;
-     * invalid records that were handled before are skipped silently. Watermark ticks are skipped.
+     * invalid records that were handled before are skipped silently. Watermark ticks are skipped. A
+     * record whose dead letter fails goes into {@code rewinds}, and the records after it in its
+     * partition are left alone: they are read again after it.
      */
     public List<Finish> apply(Iterable<ConsumerRecord<byte[], byte[]>> records,
-                              Predicate<ConsumerRecord<byte[], byte[]>> actionable) {
+                              Predicate<ConsumerRecord<byte[], byte[]>> actionable, Rewinds rewinds) {
         List<Finish> finishes = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (rewinds.holdsBack(record)) {
+                continue;
+            }
             RunEvent event;
             try {
                 event = deserializer.deserialize(record.topic(), record.headers(), record.value());
             } catch (RuntimeException e) {
                 if (actionable.test(record)) {
-                    deadLetter(record, e, CleanerMetrics.DeadLetterReason.INVALID_EVENT);
+                    deadLetter(record, e, CleanerMetrics.DeadLetterReason.INVALID_EVENT, rewinds);
                 }
                 continue;
             }
@@ -112,17 +118,18 @@ public final class RunEventProcessor implements AutoCloseable {
 
     /**
      * Cleans up after each finish whose attempt is, by now, the run's newest and terminal: runs
-     * concurrently, each run's finishes in order; returns when all are done.
+     * concurrently, each run's finishes in order; returns when all are done. A finish whose failure
+     * could not be dead-lettered goes into {@code rewinds}.
      */
-    public void act(List<Finish> finishes) {
+    public void act(List<Finish> finishes, Rewinds rewinds) {
         Map<String, List<Finish>> byRun = new LinkedHashMap<>();
         finishes.forEach(f -> byRun.computeIfAbsent(f.event().runId(), id -> new ArrayList<>()).add(f));
         if (byRun.size() <= 1) {
-            finishes.forEach(this::act);
+            finishes.forEach(finish -> act(finish, rewinds));
             return;
         }
         List<Future<?>> running = new ArrayList<>();
-        byRun.values().forEach(run -> running.add(workers.submit(() -> run.forEach(this::act))));
+        byRun.values().forEach(run -> running.add(workers.submit(() -> run.forEach(finish -> act(finish, rewinds)))));
         RuntimeException failure = null;
         for (Future<?> future : running) {
             try {
@@ -142,7 +149,7 @@ public final class RunEventProcessor implements AutoCloseable {
         }
     }
 
-    private void act(Finish finish) {
+    private void act(Finish finish, Rewinds rewinds) {
         RunFinished event = finish.event();
         MDC.put("runId", event.runId());
         try {
@@ -160,13 +167,13 @@ public final class RunEventProcessor implements AutoCloseable {
                 deadLetter(finish.record(), new CleanupFailedException("could not clean up after run " + event.runId()
                         + " attempt " + event.attempt() + ": " + failed.stream()
                         .map(f -> f.kind() + " " + f.namespace() + "/" + f.name() + ": " + f.detail())
-                        .collect(Collectors.joining("; "))), CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
+                        .collect(Collectors.joining("; "))), CleanerMetrics.DeadLetterReason.CLEANUP_FAILED, rewinds);
             }
         } catch (CleanupInterruptedException e) {
             throw e;
         } catch (RuntimeException e) {
             LOG.error("cleanup of run {} attempt {} failed unexpectedly", event.runId(), event.attempt(), e);
-            deadLetter(finish.record(), e, CleanerMetrics.DeadLetterReason.CLEANUP_FAILED);
+            deadLetter(finish.record(), e, CleanerMetrics.DeadLetterReason.CLEANUP_FAILED, rewinds);
         } finally {
             MDC.remove("runId");
         }
@@ -177,9 +184,14 @@ public final class RunEventProcessor implements AutoCloseable {
         workers.shutdownNow();
     }
 
-    private void deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable reason, CleanerMetrics.DeadLetterReason why) {
+    private void deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable reason, CleanerMetrics.DeadLetterReason why,
+                            Rewinds rewinds) {
         LOG.warn("dead-lettering {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), reason.getMessage());
-        output.deadLetter(record, reason);
-        metrics.deadLettered(why);
+        if (output.deadLetter(record, reason)) {
+            metrics.deadLettered(why);
+        } else {
+            metrics.deadLetterFailed(why);
+            rewinds.add(record);
+        }
     }
 }

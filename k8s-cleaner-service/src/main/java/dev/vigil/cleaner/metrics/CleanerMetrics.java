@@ -13,7 +13,8 @@ import java.util.function.Supplier;
  * {@code vigil_cleaner_resources_already_gone_total}, {@code vigil_cleaner_resources_failed_total},
  * {@code vigil_cleaner_resources_spared_total}, {@code vigil_cleaner_resources_refused_total},
  * {@code vigil_cleaner_gc_unknown_run_resources},
- * {@code vigil_cleaner_dead_letters_total{reason}}, {@code vigil_cleaner_cleanups_refused_total{reason}},
+ * {@code vigil_cleaner_dead_letters_total{reason}}, {@code vigil_cleaner_dead_letter_failures_total{reason}},
+ * {@code vigil_cleaner_cleanups_refused_total{reason}},
  * {@code vigil_cleaner_gc_sweeps_total{result}}, {@code vigil_cleaner_gc_orphans_found_total{kind,run}}
  * and the gauge {@code vigil_cleaner_runs_tracked{state}}.
  */
@@ -60,6 +61,13 @@ public final class CleanerMetrics {
 
     public void deadLettered(DeadLetterReason reason) {
         Counter.builder("vigil.cleaner.dead.letters").description("records sent to the dead-letter topic")
+                .tag("reason", tag(reason)).register(registry).increment();
+    }
+
+    /** A dead letter that could not be sent: its record is read again, nothing after it committed. */
+    public void deadLetterFailed(DeadLetterReason reason) {
+        Counter.builder("vigil.cleaner.dead.letter.failures")
+                .description("dead letters that could not be sent (their records are retried)")
                 .tag("reason", tag(reason)).register(registry).increment();
     }
 

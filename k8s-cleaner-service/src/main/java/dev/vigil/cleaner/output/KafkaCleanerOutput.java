@@ -1,10 +1,12 @@
 package dev.vigil.cleaner.output;
 
 import dev.vigil.contracts.event.CleanupPerformed;
-import dev.vigil.contracts.serde.DeadLetters;
+import dev.vigil.contracts.serde.DeadLetterSender;
 import dev.vigil.contracts.topic.Topic;
 import dev.vigil.contracts.topic.TopicCatalog;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -16,8 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes audit records to {@code vigil.cleanups} and rejected records to {@code vigil.dead-letters}.
- * A record that cannot be sent (the broker is away) is logged with everything it said and dropped:
- * the cleanup itself must not wait for, or fail with, Kafka.
+ * An audit record that cannot be sent (the broker is away) is logged with everything it said and
+ * dropped: the cleanup itself must not wait for, or fail with, Kafka. A dead letter is waited for
+ * ({@link DeadLetterSender}): its record must not be committed until the broker has it.
  */
 public final class KafkaCleanerOutput implements CleanerOutput {
 
@@ -25,15 +28,20 @@ public final class KafkaCleanerOutput implements CleanerOutput {
     public static final String CONSUMER_NAME = "k8s-cleaner-service";
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaCleanerOutput.class);
+    /**
+     * A dead letter not acknowledged by then counts as failed and is sent again when its record is
+     * retried (the first may still arrive: dead letters are at least once).
+     */
+    private static final Duration DEAD_LETTER_WAIT = Duration.ofSeconds(30);
 
     private final Producer<byte[], byte[]> producer;
     private final Topic<String, CleanupPerformed> cleanups;
-    private final String deadLetterTopic;
+    private final DeadLetterSender deadLetters;
 
     public KafkaCleanerOutput(Producer<byte[], byte[]> producer, TopicCatalog catalog) {
         this.producer = producer;
         this.cleanups = catalog.cleanups();
-        this.deadLetterTopic = catalog.deadLetters().name();
+        this.deadLetters = new DeadLetterSender(producer, catalog.deadLetters().name(), CONSUMER_NAME, DEAD_LETTER_WAIT);
     }
 
     @Override
@@ -45,9 +53,13 @@ public final class KafkaCleanerOutput implements CleanerOutput {
     }
 
     @Override
-    public void deadLetter(ConsumerRecord<byte[], byte[]> rejected, Throwable reason) {
-        send(DeadLetters.of(deadLetterTopic, rejected, CONSUMER_NAME, reason), () -> "the dead letter of "
-                + rejected.topic() + "-" + rejected.partition() + "@" + rejected.offset() + " (" + reason.getMessage() + ")");
+    public boolean deadLetter(ConsumerRecord<byte[], byte[]> rejected, Throwable reason) {
+        return deadLetters.send(rejected, reason);
+    }
+
+    @Override
+    public Optional<DeadLetterSender.Failure> deadLetterFailure() {
+        return deadLetters.failure();
     }
 
     private void send(ProducerRecord<byte[], byte[]> record, Supplier<String> what) {

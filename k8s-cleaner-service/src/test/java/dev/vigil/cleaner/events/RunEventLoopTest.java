@@ -12,24 +12,38 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.Records;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
+import dev.vigil.cleaner.output.KafkaCleanerOutput;
+import dev.vigil.contracts.VigilHeaders;
+import dev.vigil.infra.SettableClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +76,35 @@ class RunEventLoopTest {
             Map<TopicPartition, OffsetAndMetadata> found = new HashMap<>();
             partitions.stream().filter(groupOffsets::containsKey).forEach(p -> found.put(p, groupOffsets.get(p)));
             return found;
+        }
+    }
+
+    /** A producer whose first {@code failures} dead letters fail, as while the dead-letter topic is unavailable. */
+    private static final class FailingDeadLetters extends MockProducer<byte[], byte[]> {
+        private int failures;
+        private final List<Long> acknowledged = new ArrayList<>();
+
+        FailingDeadLetters(int failures) {
+            super(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+            this.failures = failures;
+        }
+
+        @Override
+        public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+            if (!record.topic().equals(Records.CATALOG.deadLetters().name())) {
+                return super.send(record, callback);
+            }
+            if (failures > 0) {
+                failures--;
+                TimeoutException unavailable = new TimeoutException("dead-letter topic unavailable");
+                if (callback != null) {
+                    callback.onCompletion(null, unavailable);
+                }
+                return CompletableFuture.failedFuture(unavailable);
+            }
+            acknowledged.add(Long.parseLong(new String(record.headers().lastHeader(VigilHeaders.DLQ_SOURCE_OFFSET).value(),
+                    StandardCharsets.UTF_8)));
+            return super.send(record, callback);
         }
     }
 
@@ -162,6 +205,42 @@ class RunEventLoopTest {
 
         assertThat(loop.status()).isEqualTo(RunEventLoop.Status.RUNNING);
         assertThat(kindsPresent(client, "agents", "waiting")).isEmpty();
+    }
+
+    @Test
+    void aRecordWhoseDeadLetterFailsIsReadAgainAfterAPauseAndNothingAfterItIsCommittedOrActedOnMeanwhile() {
+        createAllKinds(client, "agents", "behind-junk", vigilLabels("l-g"));
+        List<ConsumerRecord<byte[], byte[]>> log = List.of(
+                garbage(0, "junk"),
+                record(1, finished("l-g", 1, target("agents", "l-g"))));
+        topicHolds(log);
+        consumer.commitSync(Map.of(P0, new OffsetAndMetadata(0)));
+        FailingDeadLetters producer = new FailingDeadLetters(2);
+        KafkaCleanerOutput output = new KafkaCleanerOutput(producer, Records.CATALOG);
+        SettableClock clock = new SettableClock(NOW);
+        RunEventLoop loop = new RunEventLoop(consumer, TOPIC, new RunEventProcessor(
+                Records.CATALOG.runEvents().valueSerde().deserializer(), cleaner.store,
+                new RunFinishedCleanup(cleaner.settings, cleaner.resources, cleaner.metrics), output, cleaner.metrics, 1),
+                cleaner.store, output, clock, Duration.ofMillis(10));
+        loop.assign();
+        deliver(log);
+        loop.pollOnce();
+
+        for (int failed = 1; failed <= 2; failed++) {
+            assertThat(consumer.committed(Set.of(P0)).get(P0).offset()).as("committed after failure %d", failed)
+                    .isEqualTo(0);
+            assertThat(consumer.position(P0)).as("rewound to the junk").isEqualTo(0);
+            assertThat(kindsPresent(client, "agents", "behind-junk")).as("the finish behind it waits").hasSize(ALL_KINDS);
+            deliver(log); // the broker hands them out again from the rewound position
+            loop.pollOnce();
+            assertThat(producer.failures).as("not tried again before the pause is over").isEqualTo(2 - failed);
+            clock.advance(Duration.ofSeconds(60));
+            loop.pollOnce();
+        }
+
+        assertThat(producer.acknowledged).as("dead-lettered once it could be").containsExactly(0L);
+        assertThat(kindsPresent(client, "agents", "behind-junk")).isEmpty();
+        assertThat(consumer.committed(Set.of(P0)).get(P0).offset()).isEqualTo(2);
     }
 
     @Test

@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,7 +65,9 @@ class RunEventProcessorTest {
     }
 
     private void process(List<ConsumerRecord<byte[], byte[]>> records) {
-        cleaner.processor.act(cleaner.processor.apply(records, r -> true));
+        Rewinds rewinds = new Rewinds();
+        cleaner.processor.act(cleaner.processor.apply(records, r -> true, rewinds), rewinds);
+        assertThat(rewinds.offsets()).as("every dead letter was sent").isEmpty();
     }
 
     @Test
@@ -77,8 +80,10 @@ class RunEventProcessorTest {
                 cleaner.store, new RunFinishedCleanup(cleaner.settings, cleaner.resources, cleaner.metrics),
                 cleaner.output, cleaner.metrics, workers);
         try {
+            Rewinds rewinds = new Rewinds();
             processor.act(processor.apply(List.of(record(0, finished("c1", 1)), record(1, finished("c2", 1)),
-                    record(2, finished("c3", 1)), record(3, finished("c4", 1)), record(4, finished("c1", 1))), r -> true));
+                    record(2, finished("c3", 1)), record(3, finished("c4", 1)), record(4, finished("c1", 1))), r -> true,
+                    rewinds), rewinds);
         } finally {
             processor.close();
         }
@@ -162,7 +167,7 @@ class RunEventProcessorTest {
         createAllKinds(client, "agents", "web-p6", vigilLabels("p6"));
 
         var finishes = cleaner.processor.apply(List.of(garbage(0, "junk"),
-                record(1, finished("p6", 1, target("agents", "p6")))), r -> false);
+                record(1, finished("p6", 1, target("agents", "p6")))), r -> false, new Rewinds());
 
         assertThat(finishes).isEmpty();
         assertThat(cleaner.output.deadLetters).isEmpty();
@@ -236,6 +241,24 @@ class RunEventProcessorTest {
                     .hasMessageContaining("HTTP 500");
         });
         assertThat(cleaner.count("vigil.cleaner.dead.letters", "reason", "cleanup_failed")).isEqualTo(1);
+    }
+
+    @Test
+    void aFinishWhoseFailureCannotBeDeadLetteredIsToBeReadAgain() {
+        createAllKinds(client, "agents", "web-p12", vigilLabels("p12"));
+        for (int i = 0; i < TestSettings.FAST_RETRY.attempts(); i++) {
+            api.failNext("DELETE", "/api/v1/namespaces/agents/services/web-p12", 500);
+        }
+        cleaner.output.deadLettersToFail = 1;
+        Rewinds rewinds = new Rewinds();
+
+        cleaner.processor.act(cleaner.processor.apply(List.of(record(0, 7, finished("p12", 1, target("agents", "p12")))),
+                r -> true, rewinds), rewinds);
+
+        assertThat(rewinds.offsets()).containsExactly(Map.entry(new TopicPartition(Records.TOPIC, 0), 7L));
+        assertThat(cleaner.output.deadLetters).isEmpty();
+        assertThat(cleaner.count("vigil.cleaner.dead.letter.failures", "reason", "cleanup_failed")).isEqualTo(1);
+        assertThat(cleaner.count("vigil.cleaner.dead.letters", "reason", "cleanup_failed")).isZero();
     }
 
     @Test

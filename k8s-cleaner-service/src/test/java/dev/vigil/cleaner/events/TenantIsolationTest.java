@@ -123,8 +123,9 @@ class TenantIsolationTest {
 
     private void process(dev.vigil.contracts.event.RunEvent... events) {
         long[] offset = {0};
+        Rewinds rewinds = new Rewinds();
         cleaner.processor.act(cleaner.processor.apply(
-                java.util.Arrays.stream(events).map(e -> record(offset[0]++, e)).toList(), r -> true));
+                java.util.Arrays.stream(events).map(e -> record(offset[0]++, e)).toList(), r -> true, rewinds), rewinds);
     }
 
     private static RunCreated created(String runId, String workspace, CleanupTarget target) {

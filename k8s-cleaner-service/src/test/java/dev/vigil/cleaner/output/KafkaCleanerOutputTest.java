@@ -56,7 +56,7 @@ class KafkaCleanerOutputTest {
     }
 
     @Test
-    void aRecordThatCannotBeSentIsLoggedAndNeverFailsTheCleanup() {
+    void anAuditRecordThatCannotBeSentIsLoggedAndNeverFailsTheCleanup() {
         MockProducer<byte[], byte[]> failing =
                 new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaCleanerOutput unlucky = new KafkaCleanerOutput(failing, Records.CATALOG);
@@ -66,13 +66,30 @@ class KafkaCleanerOutputTest {
         try (LogCapture logs = new LogCapture()) {
             unlucky.cleanupPerformed(event);
             failing.errorNext(new TimeoutException("broker away"));
-            failing.close();
-            unlucky.deadLetter(Records.garbage(3, "junk"), new InvalidEventException("not JSON"));
 
-            assertThat(logs.messages(Level.WARN)).hasSize(2).allSatisfy(m -> assertThat(m).startsWith("could not publish"));
-            assertThat(logs.messages(Level.WARN).get(0)).contains("run-2", "svc", "broker away");
-            assertThat(logs.messages(Level.WARN).get(1)).contains("@3", "not JSON");
+            assertThat(logs.messages(Level.WARN)).singleElement().satisfies(m -> assertThat(m)
+                    .startsWith("could not publish").contains("run-2", "svc", "broker away"));
         }
+    }
+
+    @Test
+    void aDeadLetterIsWaitedForAndOneThatCannotBeSentIsReportedAndShowsInHealthUntilOneIs() {
+        MockProducer<byte[], byte[]> producer =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaCleanerOutput output = new KafkaCleanerOutput(producer, Records.CATALOG);
+
+        producer.sendException = new TimeoutException("dead-letter topic unavailable");
+        try (LogCapture logs = new LogCapture()) {
+            assertThat(output.deadLetter(Records.garbage(3, "junk"), new InvalidEventException("not JSON"))).isFalse();
+            assertThat(logs.messages(Level.WARN)).singleElement().satisfies(m -> assertThat(m)
+                    .contains("@3", "dead-letter topic unavailable"));
+        }
+        assertThat(output.deadLetterFailure()).hasValueSatisfying(f ->
+                assertThat(f.error()).contains("dead-letter topic unavailable"));
+
+        producer.sendException = null;
+        assertThat(output.deadLetter(Records.garbage(3, "junk"), new InvalidEventException("not JSON"))).isTrue();
+        assertThat(output.deadLetterFailure()).isEmpty();
     }
 
     private static String header(ProducerRecord<byte[], byte[]> record, String name) {

@@ -1,6 +1,7 @@
 package dev.vigil.run.consume;
 
 import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.serde.DeadLetterSender;
 import dev.vigil.contracts.serde.EventJson;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.run.KafkaSettings;
@@ -22,9 +23,10 @@ public class CleanupEventConsumer extends EventConsumerLoop {
 
     private final CleanupEvents handler;
 
-    public CleanupEventConsumer(CleanupEvents handler, RunMetrics metrics, TopicCatalog topics, KafkaSettings kafka) {
+    public CleanupEventConsumer(CleanupEvents handler, RunMetrics metrics, TopicCatalog topics,
+                                DeadLetterSender deadLetters, KafkaSettings kafka) {
         super("cleanup-events", topics.prefix() + "run-service-cleanups", List.of(topics.cleanups().name()), metrics,
-                topics, kafka);
+                deadLetters, kafka);
         this.handler = handler;
         start();
     }

@@ -2,6 +2,7 @@ package dev.vigil.run.consume;
 
 import dev.vigil.contracts.event.RunActivity;
 import dev.vigil.contracts.event.RunTimedOut;
+import dev.vigil.contracts.serde.DeadLetterSender;
 import dev.vigil.contracts.serde.EventJson;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.run.KafkaSettings;
@@ -24,9 +25,10 @@ public class SweeperEventConsumer extends EventConsumerLoop {
     private final SweeperEvents handler;
     private final String timeoutsTopic;
 
-    public SweeperEventConsumer(SweeperEvents handler, RunMetrics metrics, TopicCatalog topics, KafkaSettings kafka) {
+    public SweeperEventConsumer(SweeperEvents handler, RunMetrics metrics, TopicCatalog topics,
+                                DeadLetterSender deadLetters, KafkaSettings kafka) {
         super("sweeper-events", topics.prefix() + "run-service",
-                List.of(topics.timeouts().name(), topics.runActivity().name()), metrics, topics, kafka);
+                List.of(topics.timeouts().name(), topics.runActivity().name()), metrics, deadLetters, kafka);
         this.handler = handler;
         this.timeoutsTopic = topics.timeouts().name();
         start();
