@@ -16,6 +16,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * run-service's Prometheus metrics: runs by status, runs stuck TERMINATING past their stop timeout
@@ -24,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @Singleton
 public class RunMetrics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunMetrics.class);
 
     private final MeterRegistry registry;
     private final RunRepository runs;
@@ -96,6 +100,15 @@ public class RunMetrics {
     /** Refreshes the database-backed gauges. */
     @Scheduled(fixedDelay = "5s", initialDelay = "1s")
     void refresh() {
+        try {
+            read();
+        } catch (RuntimeException e) {
+            // The gauges keep their last values; the database's own health says it is down.
+            LOG.warn("could not refresh the run gauges: {}", e.toString());
+        }
+    }
+
+    private void read() {
         byStatus.values().forEach(v -> v.set(0));
         for (StatusCount count : runs.countByStatus()) {
             byStatus.get(RunStatus.valueOf(count.status())).set(count.runs());
