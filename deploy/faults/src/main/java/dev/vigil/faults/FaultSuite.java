@@ -56,7 +56,7 @@ public final class FaultSuite {
         Path repo = Path.of(System.getProperty("vigil.repo", ".")).toAbsolutePath().normalize();
         Path dir = Files.createTempDirectory("vigil-faults");
         Report report;
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(dir, repo, 2).requiringTokens())) {
+        try (LocalStack stack = LocalStack.start(stackOptions(dir, repo))) {
             report = new FaultSuite(profile, stack).run();
         }
         System.out.println(report.table());
@@ -64,6 +64,11 @@ public final class FaultSuite {
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report.table());
         System.exit(report.clean() ? 0 : 1);
+    }
+
+    /** The system under test: two sweepers, heartbeat tokens required (the workload's workers carry theirs). */
+    public static LocalStack.Options stackOptions(Path dir, Path repo) {
+        return LocalStack.Options.onFreePorts(dir, repo, 2).requiringTokens();
     }
 
     /** Plays the workload, the faults, the poison and the hostile tenant, waits for quiescence, and counts. */

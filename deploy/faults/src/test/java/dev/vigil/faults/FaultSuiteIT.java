@@ -17,7 +17,7 @@ class FaultSuiteIT {
     void vigilLosesNothingFinalizesNothingFalselyOrTwiceWhileItsPartsDie() throws Exception {
         Path repo = Path.of("").toAbsolutePath().getParent().getParent();
         Report report;
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(Files.createTempDirectory("faults"), repo, 2))) {
+        try (LocalStack stack = LocalStack.start(FaultSuite.stackOptions(Files.createTempDirectory("faults"), repo))) {
             report = new FaultSuite(FaultSuite.Profile.of("short", Long.getLong("faults.seed", 20261123L)), stack).run();
         }
         Files.writeString(Path.of("target/fault-suite.md"), report.table());
