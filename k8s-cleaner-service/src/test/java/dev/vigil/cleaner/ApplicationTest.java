@@ -9,6 +9,7 @@ import dev.vigil.cleaner.gc.GarbageCollectionJob;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.infra.ManagementEndpoints;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -56,6 +57,17 @@ class ApplicationTest {
             server.getApplicationContext().close();
         }
         assertThat(server.isRunning()).isFalse();
+    }
+
+    /** Probes and scrapes are anonymous; configuration, log levels, beans, refresh and stop are not there. */
+    @Test
+    void onlyHealthAndMetricsAnswerWithoutCredentials() {
+        EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, OFFLINE);
+        try {
+            assertThat(ManagementEndpoints.problems(server.getURI())).isEmpty();
+        } finally {
+            server.getApplicationContext().close();
+        }
     }
 
     @Test

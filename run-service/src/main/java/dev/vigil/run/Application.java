@@ -1,5 +1,7 @@
 package dev.vigil.run;
 
+import dev.vigil.run.security.SigningKeyCheck;
+import io.micronaut.context.env.Environment;
 import io.micronaut.runtime.Micronaut;
 import io.swagger.v3.oas.annotations.OpenAPIDefinition;
 import io.swagger.v3.oas.annotations.info.Info;
@@ -19,6 +21,12 @@ public final class Application {
     }
 
     public static void main(String[] args) {
-        Micronaut.run(Application.class, args);
+        new Micronaut() {
+            @Override
+            protected void handleStartupException(Environment environment, Throwable exception) {
+                SigningKeyCheck.exitIfRefused(exception);
+                super.handleStartupException(environment, exception);
+            }
+        }.classes(Application.class).args(args).start();
     }
 }

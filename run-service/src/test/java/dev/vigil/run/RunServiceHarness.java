@@ -46,6 +46,8 @@ final class RunServiceHarness implements AutoCloseable {
 
     static final String SECRET = "test-secret-0123456789abcdef0123456789abcdef";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Where the harness puts the HS256 secret. */
+    static final String SECRET_PROPERTY = "vigil.security.jwt-secret";
 
     final TopicCatalog topics;
     final String bootstrap;
@@ -54,6 +56,15 @@ final class RunServiceHarness implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
 
     RunServiceHarness(KafkaBroker kafka, PostgresDatabase db, String prefix, Map<String, Object> extra) throws Exception {
+        this(kafka, db, prefix, extra, SECRET);
+    }
+
+    /**
+     * run-service with {@code secret} as its HS256 key ({@code null}: none given, as when VIGIL_JWT_SECRET is not
+     * set), in the Micronaut {@code environments} named.
+     */
+    RunServiceHarness(KafkaBroker kafka, PostgresDatabase db, String prefix, Map<String, Object> extra, String secret,
+                      String... environments) throws Exception {
         this.topics = new TopicCatalog(prefix);
         this.bootstrap = kafka.bootstrapServers();
         this.db = db;
@@ -70,11 +81,13 @@ final class RunServiceHarness implements AutoCloseable {
                 "datasources.default.password", db.password(),
                 "vigil.topic-prefix", prefix,
                 "vigil.kafka.bootstrap-servers", bootstrap,
-                "vigil.kafka.replication-factor", 1,
-                "micronaut.security.token.jwt.signatures.secret.generator.secret", SECRET));
+                "vigil.kafka.replication-factor", 1));
+        if (secret != null) {
+            props.put(SECRET_PROPERTY, secret);
+        }
         props.put("vigil.kafka.client.client.dns.lookup", "use_all_dns_ips"); // a client setting with dots in its name
         props.putAll(extra);
-        server = ApplicationContext.run(EmbeddedServer.class, props);
+        server = ApplicationContext.run(EmbeddedServer.class, props, environments);
     }
 
     static String token(String subject, String workspace, Duration validFor) throws Exception {

@@ -14,6 +14,7 @@ import dev.vigil.contracts.heartbeat.RunHeartbeat;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.infra.KafkaBroker;
 import dev.vigil.infra.KafkaRecords;
+import dev.vigil.infra.ManagementEndpoints;
 import dev.vigil.infra.RealInfraExtension;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -100,6 +101,12 @@ class SweeperIT {
         assertThat(all).as("no false and no repeated timeouts").hasSize(3)
                 .allSatisfy(t -> assertThat(t.reason()).isEqualTo(Reason.HEARTBEAT_TIMEOUT));
         runs.values().forEach(RunHeartbeat::close);
+    }
+
+    /** Probes and scrapes are anonymous; configuration, log levels, beans, refresh and stop are not there. */
+    @Test
+    void onlyHealthAndMetricsAnswerWithoutCredentials() {
+        assertThat(ManagementEndpoints.problems(sweeper.getURI())).isEmpty();
     }
 
     @Test

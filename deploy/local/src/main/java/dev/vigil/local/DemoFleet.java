@@ -163,7 +163,7 @@ public final class DemoFleet implements AutoCloseable {
     private void agentObeysStops() {
         try (KafkaConsumer<String, RunCommand> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
-                ConsumerConfig.GROUP_ID_CONFIG, "demo-agent-1",
+                ConsumerConfig.GROUP_ID_CONFIG, "vigil.workers.demo-agent-1",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"), new StringDeserializer(),
                 stack.topics().commands().valueSerde().deserializer())) {
             consumer.subscribe(List.of(stack.topics().commands().name()));

@@ -30,6 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class StrimziTest {
 
     static final String STRIMZI_RELEASE = "Strimzi 0.48.0";
+    /** The workers' (and agents') KafkaUser: its Secret is what their heartbeat clients authenticate with. */
+    static final String WORKERS_USER = "vigil-workers";
     /** The Kafka versions Strimzi 0.48.0 supports (its kafka-versions.yaml). */
     private static final Set<String> KAFKA_VERSIONS = Set.of("4.0.0", "4.1.0");
     /** Which example cluster each overlay's clients are configured for. */
@@ -175,70 +177,89 @@ class StrimziTest {
         }
     }
 
-    /** With ACLs on (simple authorization), each service's KafkaUser must allow what the service does. */
+    /**
+     * With ACLs on (simple authorization), each KafkaUser allows exactly what its client does, nothing more: the
+     * three services (found through the Secret each Deployment reads its SASL credentials from) and the workers.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("overlays")
-    void eachServicesKafkaUserAllowsWhatTheServiceDoes(Path overlay) {
+    void eachKafkaUserAllowsExactlyWhatItsClientDoes(Path overlay) {
         JsonNode kafka = clusterOf(overlay);
         if (!"simple".equals(kafka.path("spec").path("kafka").path("authorization").path("type").asText())) {
             return;
         }
         Rendered rendered = Kustomize.build(overlay);
         TopicCatalog catalog = TopicCatalog.withDefaultPrefix();
-        List<String> catalogued = catalog.all().stream().map(Topic::name).toList();
-
-        JsonNode runService = user(rendered, "run-service");
-        for (Topic<?, ?> topic : List.of(catalog.runEvents(), catalog.commands(), catalog.deadLetters())) {
-            assertThat(allows(runService, "topic", topic.name(), "Write")).as("run-service writes %s", topic.name()).isTrue();
-        }
-        for (Topic<?, ?> topic : List.of(catalog.timeouts(), catalog.runActivity())) {
-            assertThat(allows(runService, "topic", topic.name(), "Read")).as("run-service reads %s", topic.name()).isTrue();
-        }
-        // SweeperEventConsumer's group: <topic prefix>run-service.
-        assertThat(allows(runService, "group", catalog.prefix() + "run-service", "Read")).as("run-service's group").isTrue();
-
-        JsonNode sweeper = user(rendered, "sweeper-service");
-        String applicationId = rendered.env(rendered.service("sweeper-service")).get("VIGIL_SWEEPER_APPLICATION_ID");
-        assertThat(applicationId).as("VIGIL_SWEEPER_APPLICATION_ID").isNotBlank();
-        for (Topic<?, ?> topic : List.of(catalog.heartbeats(), catalog.agentHeartbeats(), catalog.runEvents())) {
-            for (String operation : List.of("Read", "Write", "DescribeConfigs")) {
-                assertThat(allows(sweeper, "topic", topic.name(), operation)).as("sweeper %s %s", operation, topic.name()).isTrue();
-            }
-        }
-        for (Topic<?, ?> topic : List.of(catalog.timeouts(), catalog.runActivity(), catalog.deadLetters())) {
-            assertThat(allows(sweeper, "topic", topic.name(), "Write")).as("sweeper writes %s", topic.name()).isTrue();
-        }
-        for (String operation : List.of("Create", "Read", "Write", "Delete", "DescribeConfigs")) {
-            assertThat(allows(sweeper, "topic", applicationId + "-runs-changelog", operation))
-                    .as("sweeper %s on its internal topics", operation).isTrue();
-        }
-        assertThat(allows(sweeper, "group", applicationId, "Read")).as("the sweeper's group").isTrue();
-        assertThat(allows(sweeper, "transactionalId", applicationId + "-0b5c-1", "Write")).as("the sweeper's transactions").isTrue();
-
-        JsonNode cleaner = user(rendered, "k8s-cleaner-service");
-        assertThat(allows(cleaner, "topic", catalog.runEvents().name(), "Read")).as("cleaner reads run-events").isTrue();
-        for (Topic<?, ?> topic : List.of(catalog.cleanups(), catalog.deadLetters())) {
-            assertThat(allows(cleaner, "topic", topic.name(), "Write")).as("cleaner writes %s", topic.name()).isTrue();
-        }
-        for (String operation : List.of("Read", "Write")) {
-            assertThat(allows(cleaner, "topic", catalog.cleanerRunState().name(), operation))
-                    .as("cleaner %s its run-state changelog", operation).isTrue();
-        }
+        String sweeperId = rendered.env(rendered.service("sweeper-service")).get("VIGIL_SWEEPER_APPLICATION_ID");
+        assertThat(sweeperId).as("VIGIL_SWEEPER_APPLICATION_ID").isNotBlank();
         String cleanerGroup = rendered.env(rendered.service("k8s-cleaner-service"))
                 .getOrDefault("VIGIL_CLEANER_CONSUMER_GROUP_ID", applicationYmlDefault("k8s-cleaner-service",
                         "VIGIL_CLEANER_CONSUMER_GROUP_ID"));
-        assertThat(allows(cleaner, "group", cleanerGroup, "Read")).as("the cleaner's group %s", cleanerGroup).isTrue();
 
+        Map<String, Set<String>> expected = Map.of(
+                Rendered.name(user(rendered, "run-service")), Set.of(
+                        literal("topic", catalog.runEvents(), "Describe", "Write"),
+                        literal("topic", catalog.commands(), "Describe", "Write"),
+                        literal("topic", catalog.deadLetters(), "Describe", "Write"),
+                        literal("topic", catalog.timeouts(), "Describe", "Read"),
+                        literal("topic", catalog.runActivity(), "Describe", "Read"),
+                        literal("topic", catalog.cleanups(), "Describe", "Read"),
+                        // SweeperEventConsumer's and CleanupEventConsumer's groups: <topic prefix>run-service(-cleanups).
+                        acl("group", "literal", catalog.prefix() + "run-service", "Describe", "Read"),
+                        acl("group", "literal", catalog.prefix() + "run-service-cleanups", "Describe", "Read")),
+                Rendered.name(user(rendered, "sweeper-service")), Set.of(
+                        // Read by the streams, written by the watermark ticker, timestamp type checked at start.
+                        literal("topic", catalog.heartbeats(), "Describe", "DescribeConfigs", "Read", "Write"),
+                        literal("topic", catalog.agentHeartbeats(), "Describe", "DescribeConfigs", "Read", "Write"),
+                        literal("topic", catalog.runEvents(), "Describe", "DescribeConfigs", "Read", "Write"),
+                        literal("topic", catalog.timeouts(), "Describe", "Write"),
+                        literal("topic", catalog.runActivity(), "Describe", "Write"),
+                        literal("topic", catalog.deadLetters(), "Describe", "Write"),
+                        // Kafka Streams' internal topics: created, checked, read, written and purged (DeleteRecords).
+                        acl("topic", "prefix", sweeperId + "-", "Create", "Delete", "Describe", "DescribeConfigs",
+                                "Read", "Write"),
+                        acl("group", "literal", sweeperId, "Describe", "Read"),
+                        acl("transactionalId", "prefix", sweeperId + "-", "Describe", "Write")),
+                Rendered.name(user(rendered, "k8s-cleaner-service")), Set.of(
+                        literal("topic", catalog.runEvents(), "Describe", "Read"),
+                        literal("topic", catalog.cleanups(), "Describe", "Write"),
+                        literal("topic", catalog.cleanerRunState(), "Describe", "Read", "Write"),
+                        literal("topic", catalog.deadLetters(), "Describe", "Write"),
+                        acl("group", "literal", cleanerGroup, "Describe", "Read")),
+                WORKERS_USER, Set.of(
+                        literal("topic", catalog.heartbeats(), "Describe", "Write"),
+                        literal("topic", catalog.agentHeartbeats(), "Describe", "Write"),
+                        literal("topic", catalog.commands(), "Describe", "Read"),
+                        acl("group", "prefix", catalog.prefix() + "workers.", "Describe", "Read")));
+
+        assertThat(rendered.ofKind("KafkaUser")).extracting(Rendered::name).as("KafkaUsers in %s", rendered.source())
+                .containsExactlyInAnyOrderElementsOf(expected.keySet());
         for (JsonNode user : rendered.ofKind("KafkaUser")) {
-            for (JsonNode acl : list(user.path("spec").path("authorization").path("acls"))) {
-                JsonNode resource = acl.path("resource");
-                if (resource.path("type").asText().equals("topic") && !resource.path("patternType").asText().equals("prefix")) {
-                    assertThat(resource.path("name").asText()).as("a literal topic ACL of %s", id(user)).isIn(catalogued);
-                }
-                assertThat(resource.path("name").asText()).as("ACL resource of %s", id(user)).isNotEqualTo("*");
-                assertThat(acl.path("type").asText("allow")).as("ACL type of %s", id(user)).isEqualTo("allow");
-            }
+            assertThat(acls(user)).as("the ACLs of %s", id(user)).containsExactlyInAnyOrderElementsOf(expected.get(Rendered.name(user)));
+            assertThat(user.path("spec").path("authentication").path("type").asText()).as("authentication of %s", id(user))
+                    .isEqualTo("scram-sha-512");
+            assertThat(Rendered.labels(user)).containsEntry("strimzi.io/cluster", Rendered.name(kafka));
         }
+    }
+
+    /** One ACL as text, operations sorted: {@code topic literal vigil.heartbeats: Describe,Write}. */
+    private static String acl(String type, String patternType, String name, String... operations) {
+        return type + " " + patternType + " " + name + ": " + String.join(",", Stream.of(operations).sorted().toList());
+    }
+
+    private static String literal(String type, Topic<?, ?> topic, String... operations) {
+        return acl(type, "literal", topic.name(), operations);
+    }
+
+    /** A KafkaUser's ACLs as {@link #acl} writes them; anything but a plain allow is written so it cannot match. */
+    private static List<String> acls(JsonNode user) {
+        return list(user.path("spec").path("authorization").path("acls")).stream().map(acl -> {
+            JsonNode resource = acl.path("resource");
+            String entry = acl(resource.path("type").asText(), resource.path("patternType").asText("literal"),
+                    resource.path("name").asText(), texts(acl.path("operations")).toArray(String[]::new));
+            boolean plainAllow = acl.path("type").asText("allow").equals("allow") && acl.path("host").asText("*").equals("*");
+            return plainAllow ? entry : entry + " (" + acl.path("type").asText() + " from " + acl.path("host").asText() + ")";
+        }).toList();
     }
 
     private static JsonNode user(Rendered rendered, String service) {
@@ -251,21 +272,6 @@ class StrimziTest {
         return Rendered.secretKeyRef(deployment, "VIGIL_KAFKA_CLIENT_SASL_JAAS_CONFIG")
                 .filter(ref -> ref.path("key").asText().equals("sasl.jaas.config"))
                 .flatMap(ref -> rendered.find("KafkaUser", ref.path("name").asText()));
-    }
-
-    private static boolean allows(JsonNode user, String type, String name, String operation) {
-        return list(user.path("spec").path("authorization").path("acls")).stream()
-                .filter(acl -> acl.path("type").asText("allow").equals("allow"))
-                .filter(acl -> acl.path("resource").path("type").asText().equals(type))
-                .filter(acl -> {
-                    String pattern = acl.path("resource").path("name").asText();
-                    return acl.path("resource").path("patternType").asText("literal").equals("prefix")
-                            ? name.startsWith(pattern) : name.equals(pattern);
-                })
-                .anyMatch(acl -> {
-                    List<String> operations = texts(acl.path("operations"));
-                    return operations.contains(operation) || operations.contains("All");
-                });
     }
 
     private static String secretMountPath(JsonNode deployment, String secret) {
