@@ -97,7 +97,7 @@ class HostileRequestsIT {
         }
     }
 
-    @Property(tries = 400)
+    @Property // tries: jqwik.tries.default (junit-platform.properties; -Djqwik.tries.default=N for a longer attack)
     void noRequestGetsA5xxEvery4xxIsAProblemAndNoOtherWorkspacesRunChanges(@ForAll("requests") Request request)
             throws Exception {
         HttpResponse<String> response = service.call(request.method(), request.path(), tokens.get(request.token()),

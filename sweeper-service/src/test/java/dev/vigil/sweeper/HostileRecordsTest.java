@@ -41,7 +41,7 @@ class HostileRecordsTest {
     record Hostile(Kind kind, long at, int topic, byte[] bytes, int attempt) {
     }
 
-    @Property(tries = 30)
+    @Property // tries: jqwik.tries.default (junit-platform.properties; -Djqwik.tries.default=N for a longer attack)
     void canariesTimeOutOnTimeAndOnlyThemWhateverElseArrives(@ForAll("attacks") List<Hostile> attacks) {
         try (SweeperHarness sweeper = new SweeperHarness(SweeperConfig.defaults().requiringTokens(TOKENS))) {
             sweeper.created("acme", "dies", 1, 0, T10, null);
