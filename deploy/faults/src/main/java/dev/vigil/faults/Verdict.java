@@ -3,13 +3,11 @@ package dev.vigil.faults;
 import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.VigilHeaders;
 import dev.vigil.contracts.event.CleanupPerformed;
-import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.RunEvent;
 import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.faults.Workload.Fate;
 import dev.vigil.faults.Workload.Planned;
-import dev.vigil.infra.KafkaRecords;
 import dev.vigil.local.LocalStack;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,9 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Compares what Vigil did with the ground truth — the planned fates — once the system is quiet: from the
@@ -40,12 +36,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 final class Verdict {
 
-    /** How long reading a whole topic may take before the count is declared a harness error. */
-    private static final Duration READ_ALL = Duration.ofMinutes(5);
-
     private final LocalStack stack;
     private final KubernetesClient kubernetes;
     private final HarnessErrors harness;
+    private final BrokerRecords topics;
     private final List<String> findings = Collections.synchronizedList(new ArrayList<>());
     private long redeliveries;
 
@@ -53,16 +47,7 @@ final class Verdict {
         this.stack = stack;
         this.kubernetes = kubernetes;
         this.harness = harness;
-    }
-
-    /** All of {@code topic}, never part of it: a count from a partial read is a harness error, not a number. */
-    private <V> List<ConsumerRecord<String, V>> all(String topic, Deserializer<V> values) {
-        try {
-            return KafkaRecords.readAll(stack.kafkaBootstrap(), topic, values, READ_ALL);
-        } catch (RuntimeException e) {
-            harness.add("reading " + topic + " for the verdict", e);
-            return List.of();
-        }
+        this.topics = new BrokerRecords(stack, harness);
     }
 
     /** Waits (up to 3 min) until every planned run is terminal at its planned attempt and nothing is leaked. */
@@ -95,7 +80,7 @@ final class Verdict {
                 continue;
             }
             if (!run.expected().contains(row.status)) {
-                String late = "TIMED_OUT".equals(row.status) ? lateWorker(run, row) : null;
+                String late = "TIMED_OUT".equals(row.status) ? topics.lateWorker(run.id, row.attempt, row.reason) : null;
                 if (late != null) {
                     harness.add("workload " + run.fate + " " + run.key, new IllegalStateException(late));
                     continue;
@@ -120,8 +105,8 @@ final class Verdict {
         if (auditDoubles > 0) {
             findings.add(auditDoubles + " run attempt(s) with more than one terminal write in run_audit");
         }
-        List<ConsumerRecord<String, RunEvent>> runEvents = all(stack.topics().runEvents().name(),
-                lenient(stack.topics().runEvents().valueSerde().deserializer()));
+        List<ConsumerRecord<String, RunEvent>> runEvents = topics.all(stack.topics().runEvents().name(),
+                BrokerRecords.lenient(stack.topics().runEvents().valueSerde().deserializer()));
         long doubles = auditDoubles + doubleRunFinished(runEvents);
         List<String> leaked = leakedResources(rows);
         leaked.forEach(l -> findings.add("leaked: " + l));
@@ -203,63 +188,13 @@ final class Verdict {
     }
 
     /**
-     * Why a run that was planned to live timed out rightly, if it did: its worker's beats reached the broker
-     * too late (a starved harness, not Vigil). Judged on the broker's append times: a start timeout is
-     * right if no beat of the attempt was appended by its due time, a heartbeat timeout if none was
-     * appended in the timeout before it. Null if the timeout was false.
-     */
-    private String lateWorker(Planned run, DbRun row) {
-        RunTimedOut timeout = timeouts().stream().map(ConsumerRecord::value)
-                .filter(t -> t != null && run.id.equals(t.runId()) && t.attempt() == row.attempt
-                        && t.reason().code().equals(row.reason))
-                .findFirst().orElse(null);
-        if (timeout == null) {
-            return null;
-        }
-        long due = timeout.dueAt().toEpochMilli();
-        List<Long> beats = beats().getOrDefault(run.id + "#" + row.attempt, List.of());
-        boolean beatInTime = switch (timeout.reason()) {
-            case START_TIMEOUT -> beats.stream().anyMatch(at -> at <= due);
-            case HEARTBEAT_TIMEOUT -> beats.stream().anyMatch(at -> at <= due && at > due - Workload.HEARTBEAT.toMillis());
-            default -> true;
-        };
-        return beatInTime ? null : "the worker's heartbeats of attempt " + row.attempt + " were not on the broker in "
-                + "time for its " + timeout.reason().code() + " due " + timeout.dueAt() + " (the harness was late)";
-    }
-
-    private List<ConsumerRecord<String, RunTimedOut>> timeouts;
-    private Map<String, List<Long>> beats;
-
-    private List<ConsumerRecord<String, RunTimedOut>> timeouts() {
-        if (timeouts == null) {
-            timeouts = all(stack.topics().timeouts().name(), lenient(stack.topics().timeouts().valueSerde().deserializer()));
-        }
-        return timeouts;
-    }
-
-    /** Broker append times of every heartbeat, by run id and attempt. */
-    private Map<String, List<Long>> beats() {
-        if (beats == null) {
-            beats = new HashMap<>();
-            for (ConsumerRecord<String, Heartbeat> record : all(stack.topics().heartbeats().name(),
-                    lenient(stack.topics().heartbeats().valueSerde().deserializer()))) {
-                Heartbeat beat = record.value();
-                if (beat != null) {
-                    beats.computeIfAbsent(beat.runId() + "#" + beat.attempt(), k -> new ArrayList<>()).add(record.timestamp());
-                }
-            }
-        }
-        return beats;
-    }
-
-    /**
      * Timeouts the sweepers emitted more than once for the same run attempt, reason and stop request
      * (distinct event ids): each must fire once, whatever restarts, rebalances and fences happened.
      * The suite's own duplicated timeout of {@value Poison#GHOST} is not counted.
      */
     private long duplicateTimeouts() {
         Map<String, Set<String>> fired = new HashMap<>();
-        for (ConsumerRecord<String, RunTimedOut> record : timeouts()) {
+        for (ConsumerRecord<String, RunTimedOut> record : topics.timeouts()) {
             RunTimedOut t = record.value();
             if (t == null || Poison.GHOST.equals(t.runId())) {
                 continue;
@@ -299,8 +234,8 @@ final class Verdict {
                 attempt2Resources.add(run.attempt2ResourceName());
             }
         }
-        for (ConsumerRecord<String, CleanupPerformed> record : all(stack.topics().cleanups().name(),
-                lenient(stack.topics().cleanups().valueSerde().deserializer()))) {
+        for (ConsumerRecord<String, CleanupPerformed> record : topics.all(stack.topics().cleanups().name(),
+                BrokerRecords.lenient(stack.topics().cleanups().valueSerde().deserializer()))) {
             CleanupPerformed cleanup = record.value();
             if (cleanup == null || !"DELETED".equals(cleanup.outcome().name())) {
                 continue;
@@ -327,7 +262,7 @@ final class Verdict {
     /** Dead-lettered records by source topic and consumer. */
     private Map<String, Integer> deadLettered() {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        for (ConsumerRecord<String, byte[]> record : all(stack.topics().deadLetters().name(), new ByteArrayDeserializer())) {
+        for (ConsumerRecord<String, byte[]> record : topics.all(stack.topics().deadLetters().name(), new ByteArrayDeserializer())) {
             String source = header(record, VigilHeaders.DLQ_SOURCE_TOPIC);
             String consumer = header(record, VigilHeaders.DLQ_CONSUMER);
             counts.merge(source + " by " + consumer, 1, Integer::sum);
@@ -338,29 +273,6 @@ final class Verdict {
     private static String header(ConsumerRecord<?, ?> record, String key) {
         var header = record.headers().lastHeader(key);
         return header == null ? "?" : new String(header.value(), StandardCharsets.UTF_8);
-    }
-
-    /** Reads the counting topics past the poison the suite wrote into them itself. */
-    private static <T> Deserializer<T> lenient(Deserializer<T> strict) {
-        return new Deserializer<>() {
-            @Override
-            public T deserialize(String topic, byte[] data) {
-                try {
-                    return strict.deserialize(topic, data);
-                } catch (RuntimeException poison) {
-                    return null;
-                }
-            }
-
-            @Override
-            public T deserialize(String topic, Headers headers, byte[] data) {
-                try {
-                    return strict.deserialize(topic, headers, data);
-                } catch (RuntimeException poison) {
-                    return null;
-                }
-            }
-        };
     }
 
     static boolean isTerminal(String status) {
