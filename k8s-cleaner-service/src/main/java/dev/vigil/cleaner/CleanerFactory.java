@@ -13,6 +13,7 @@ import dev.vigil.cleaner.runstate.KafkaRunStateChangelog;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import dev.vigil.cleaner.settings.CleanerSettings;
 import dev.vigil.cleaner.settings.RetryPolicy;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.topic.TopicCatalog;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,8 +46,8 @@ public class CleanerFactory {
     }
 
     @Singleton
-    TopicCatalog topicCatalog(@Property(name = "vigil.topic-prefix") String prefix) {
-        return new TopicCatalog(prefix);
+    TopicCatalog topicCatalog(KafkaSettings kafka) {
+        return kafka.catalog();
     }
 
     @Singleton

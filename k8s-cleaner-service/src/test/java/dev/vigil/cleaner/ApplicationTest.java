@@ -3,12 +3,12 @@ package dev.vigil.cleaner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.vigil.cleaner.events.KafkaConnection;
 import dev.vigil.cleaner.events.RunEventLoop;
 import dev.vigil.cleaner.gc.GarbageCollectionJob;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import dev.vigil.cleaner.settings.CleanerSettings;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.infra.ManagementEndpoints;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
@@ -101,7 +101,7 @@ class ApplicationTest {
             assertThat(settings.retry().attempts()).isEqualTo(5);
             assertThat(settings.retry().initialBackoff()).isEqualTo(Duration.ofMillis(200));
             assertThat(settings.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(5));
-            assertThat(context.getBean(KafkaConnection.class).config())
+            assertThat(context.getBean(KafkaSettings.class).clientConfig())
                     .isEqualTo(Map.of("bootstrap.servers", "localhost:9092"));
             assertThat(context.containsBean(RunEventLoop.class)).isFalse();
             assertThat(context.containsBean(GarbageCollectionJob.class)).isFalse();
@@ -128,7 +128,7 @@ class ApplicationTest {
             assertThat(settings.runLabelKey()).isEqualTo("vigil.dev/run");
             assertThat(settings.orphanAge()).isEqualTo(Duration.ofHours(2));
             assertThat(settings.retry().attempts()).isEqualTo(2);
-            assertThat(context.getBean(KafkaConnection.class).config()).isEqualTo(Map.of(
+            assertThat(context.getBean(KafkaSettings.class).clientConfig()).isEqualTo(Map.of(
                     "bootstrap.servers", "kafka-1:9093,kafka-2:9093", "security.protocol", "SSL"));
         }
     }

@@ -6,13 +6,16 @@ import dev.vigil.run.store.AuditRow;
 import dev.vigil.run.store.CleanupRepository;
 import dev.vigil.run.store.CleanupRow;
 import dev.vigil.run.store.RunRepository;
+import dev.vigil.run.lifecycle.RunLifecycle;
 import dev.vigil.run.store.RunRow;
+import dev.vigil.run.store.RunRows;
 import dev.vigil.run.store.StatusCount;
 import jakarta.inject.Singleton;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /** What the console reads: a workspace's runs counted by status and stuckness, and one run's history. */
 @Singleton
@@ -21,9 +24,9 @@ public class RunOverview {
     private final RunRepository runs;
     private final AuditRepository audit;
     private final CleanupRepository cleanups;
-    private final RunService lifecycle;
+    private final RunLifecycle lifecycle;
 
-    public RunOverview(RunRepository runs, AuditRepository audit, CleanupRepository cleanups, RunService lifecycle) {
+    public RunOverview(RunRepository runs, AuditRepository audit, CleanupRepository cleanups, RunLifecycle lifecycle) {
         this.runs = runs;
         this.audit = audit;
         this.cleanups = cleanups;
@@ -39,7 +42,7 @@ public class RunOverview {
     }
 
     public Summary summary(String workspace) {
-        Instant now = RunService.now();
+        Instant now = RunRows.now();
         Map<RunStatus, Long> counts = new EnumMap<>(RunStatus.class);
         Map<RunStatus, Long> stuck = new EnumMap<>(RunStatus.class);
         for (RunStatus status : RunStatus.values()) {
@@ -57,8 +60,18 @@ public class RunOverview {
         return new Summary(counts, stuck, now);
     }
 
-    /** 404 if the run is not the workspace's. */
-    public History history(String workspace, String id) {
+    /**
+     * Up to {@code limit} of the workspace's runs created before the given point, newest first,
+     * optionally of one key, one status, only the {@link Stuck} ones.
+     */
+    public List<RunRow> page(String workspace, String key, RunStatus status, Instant beforeCreatedAt, UUID beforeId,
+                             boolean stuckOnly, int limit) {
+        return runs.page(workspace, key, status == null ? null : status.name(), beforeCreatedAt, beforeId, stuckOnly,
+                RunRows.now(), limit);
+    }
+
+    /** Refused as not found if the run is not the workspace's. */
+    public History history(String workspace, UUID id) {
         RunRow run = lifecycle.get(workspace, id);
         return new History(run, audit.findByRunIdOrderById(run.id()), cleanups.findByRun(run.id(), workspace));
     }

@@ -1,5 +1,6 @@
 package dev.vigil.run;
 
+import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.run.store.RunRow;
 import java.time.Duration;
@@ -20,15 +21,16 @@ import java.util.Optional;
 public record Stuck(Reason reason, Instant dueAt, String detail) {
 
     /**
-     * How far a RUNNING run's last reported heartbeat may lag its worker's real last heartbeat. The
-     * sweeper does not report every heartbeat: it reports a change of progress at most every
-     * {@code progress-interval} (5 s) and, while the progress does not change, re-reports the run as
-     * alive only every {@code liveness-interval} (30 s), with the first heartbeat at or after it. So
-     * the slack covers the liveness interval plus 10 s for delivery (the sweeper's commit, the
-     * run-activity consumer, the database write). {@link dev.vigil.run.store.RunRepository#STUCK}
-     * spells the same value in SQL.
+     * How far a RUNNING run's last reported heartbeat may lag its worker's real last heartbeat, in
+     * seconds. The sweeper does not report every heartbeat: it reports a change of progress every few
+     * seconds and, while the progress does not change, re-reports the run as alive at least every
+     * {@link ProgressReported#MAX_LIVENESS_SECONDS} (the contract its configuration is checked
+     * against). The slack is that plus {@value #DELIVERY_SECONDS} s for delivery (the sweeper's commit,
+     * the run-activity consumer, the database write). {@link dev.vigil.run.store.RunRepository#STUCK}
+     * uses the same constant.
      */
-    public static final Duration REPORTING_SLACK = Duration.ofSeconds(40);
+    public static final int REPORTING_SLACK_SECONDS = ProgressReported.MAX_LIVENESS_SECONDS + Stuck.DELIVERY_SECONDS;
+    static final int DELIVERY_SECONDS = 10;
 
     /** The run's stuckness at {@code now}, or empty if it is terminal or within its timeouts. */
     public static Optional<Stuck> of(RunRow run, Instant now) {
@@ -36,7 +38,7 @@ public record Stuck(Reason reason, Instant dueAt, String detail) {
             case PENDING -> due(now, run.attemptCreatedAt(), run.startTimeoutMs(), Reason.START_TIMEOUT,
                     "no first heartbeat within its start timeout");
             case RUNNING -> due(now, run.lastHeartbeatAt() != null ? run.lastHeartbeatAt() : run.startedAt(),
-                    run.heartbeatTimeoutMs() + REPORTING_SLACK.toMillis(), Reason.HEARTBEAT_TIMEOUT,
+                    run.heartbeatTimeoutMs() + REPORTING_SLACK_SECONDS * 1000L, Reason.HEARTBEAT_TIMEOUT,
                     "no heartbeat reported within its heartbeat timeout");
             case TERMINATING -> due(now, run.stopRequestedAt(), run.stopTimeoutMs(), Reason.STOP_TIMEOUT,
                     "not stopped within its stop timeout");

@@ -1,28 +1,24 @@
 package dev.vigil.run;
 
-import dev.vigil.contracts.topic.BrokerWait;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.topic.TopicCatalog;
-import dev.vigil.contracts.topic.TopicProvisioner;
 import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Value;
+import io.micronaut.context.env.Environment;
+import io.micronaut.core.naming.conventions.StringConvention;
 import jakarta.inject.Singleton;
-import org.apache.kafka.clients.admin.Admin;
 
-/** The topic catalogue under the configured prefix; creates missing topics at start when asked to,
- * waiting for a broker that is down or restarting ({@link BrokerWait}). */
+/** How this service reaches Kafka ({@link KafkaSettings}), and the topic catalogue, provisioned at start. */
 @Factory
 public class Topics {
 
     @Singleton
-    TopicCatalog catalog(@Value("${vigil.topic-prefix}") String prefix, KafkaSettings kafka) {
-        TopicCatalog catalog = new TopicCatalog(prefix);
-        if (kafka.isCreateTopics()) {
-            BrokerWait.until("create Vigil's topics", BrokerWait.DEFAULT, () -> {
-                try (Admin admin = Admin.create(kafka.clientConfig())) {
-                    return TopicProvisioner.createMissing(admin, catalog, kafka.getReplicationFactor());
-                }
-            });
-        }
-        return catalog;
+    KafkaSettings kafka(Environment config) {
+        return KafkaSettings.from(config::getProperty, config.getProperties(KafkaSettings.CLIENT, StringConvention.RAW),
+                System.getenv());
+    }
+
+    @Singleton
+    TopicCatalog catalog(KafkaSettings kafka) {
+        return kafka.provisionTopics();
     }
 }

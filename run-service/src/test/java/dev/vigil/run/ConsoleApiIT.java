@@ -84,7 +84,7 @@ class ConsoleApiIT {
         // Its only reported heartbeat is already older than the reporting slack (40 s, which covers the
         // sweeper's liveness refresh), so it is stuck once its 1 s heartbeat timeout passes too.
         service.publish(service.topics.runActivity().name(), running,
-                FirstHeartbeatReceived.of(running, 1, null, Instant.now().minus(Stuck.REPORTING_SLACK)));
+                FirstHeartbeatReceived.of(running, 1, null, Instant.now().minusSeconds(Stuck.REPORTING_SLACK_SECONDS)));
         String terminating = create(t, "terminating", "{\"stop\":\"PT1S\"}");
         assertThat(json(post("/api/v1/runs/" + terminating + "/stop", t, null)).get("stuck").isNull()).isTrue();
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
@@ -38,7 +39,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The run API, its outbox and its timeout consumer, on the real PostgreSQL and broker. */
+/**
+ * The run API, its outbox and its timeout consumer, on the real PostgreSQL and broker. One class for
+ * the API's whole contract because each class starts its own broker and database (about a minute here).
+ */
 @ExtendWith(RealInfraExtension.class)
 class RunApiIT {
 

@@ -2,6 +2,7 @@ package dev.vigil.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.run.store.RunRepository;
@@ -27,7 +28,7 @@ class StuckTest {
 
     @Test
     void aRunningRunIsStuckWhenItsLastReportedHeartbeatIsOlderThanItsHeartbeatTimeoutPlusTheReportingSlack() {
-        long slack = Stuck.REPORTING_SLACK.toSeconds();
+        long slack = Stuck.REPORTING_SLACK_SECONDS;
         RunRow started = run(RunStatus.RUNNING, T0, T0.plusSeconds(5), null, null);
         assertThat(Stuck.of(started, T0.plusSeconds(5 + 30 + slack))).isEmpty();
         assertThat(Stuck.of(started, T0.plusSeconds(5 + 31 + slack)).orElseThrow().reason())
@@ -40,14 +41,15 @@ class StuckTest {
 
     @Test
     void theSlackCoversTheSweepersLivenessRefreshPlusDeliveryAndTheSqlRuleUsesTheSameSlack() {
-        assertThat(Stuck.REPORTING_SLACK).isEqualTo(Duration.ofSeconds(40));
-        // Unchanged progress is re-reported only every 30 s (liveness-interval), by the first heartbeat
+        assertThat(Stuck.REPORTING_SLACK_SECONDS).isEqualTo(ProgressReported.MAX_LIVENESS_SECONDS + 10);
+        // Unchanged progress is re-reported at most every 30 s (the contract's bound on the sweeper's
+        // liveness-interval), by the first heartbeat
         // at or after that, which a healthy worker sends within its heartbeat timeout (30 s here); then
         // up to 10 s of delivery. Reported at 50 s, the next report lands by 50 + 30 + 30 + 10 s.
         RunRow healthy = run(RunStatus.RUNNING, T0, T0.plusSeconds(5), T0.plusSeconds(50), null);
         assertThat(Stuck.of(healthy, T0.plusSeconds(50 + 30 + 30 + 10))).isEmpty();
         assertThat(RunRepository.STUCK)
-                .contains("interval '" + Stuck.REPORTING_SLACK.toSeconds() + " seconds' < :now");
+                .contains("interval '" + Stuck.REPORTING_SLACK_SECONDS + " seconds' < :now");
     }
 
     @Test

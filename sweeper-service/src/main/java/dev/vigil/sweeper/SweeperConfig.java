@@ -1,6 +1,7 @@
 package dev.vigil.sweeper;
 
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
+import dev.vigil.contracts.event.ProgressReported;
 import java.time.Duration;
 
 /**
@@ -14,7 +15,7 @@ import java.time.Duration;
  *        summarized at most once per this interval (a change inside it goes out with the first heartbeat after it)
  * @param livenessInterval while a run's progress does not change, its summary is re-sent at most once per this
  *        interval, as run-service's sign of life for the run (one database write per run per interval instead of
- *        one per heartbeat); run-service's {@code Stuck.REPORTING_SLACK} must cover it plus delivery
+ *        one per heartbeat); at most {@link ProgressReported#MAX_LIVENESS_SECONDS}, which run-service's stuck rule counts on
  * @param finishedRetention how long a finished run attempt is remembered, to ignore its late heartbeats
  * @param unknownRetention how long heartbeats of a run never created are remembered (its RunCreated may be late)
  * @param defaultAgentGrace an agent's grace period when its heartbeats do not say
@@ -35,6 +36,13 @@ public record SweeperConfig(
         Duration agentRetention,
         int maxDuePerPunctuation,
         HeartbeatTokens requiredTokens) {
+
+    public SweeperConfig {
+        if (livenessInterval.compareTo(Duration.ofSeconds(ProgressReported.MAX_LIVENESS_SECONDS)) > 0) {
+            throw new IllegalArgumentException("vigil.sweeper.liveness-interval is " + livenessInterval
+                    + ": at most " + ProgressReported.MAX_LIVENESS_SECONDS + " s, or run-service would show live runs as stuck");
+        }
+    }
 
     public static SweeperConfig defaults() {
         return new SweeperConfig(Duration.ofMillis(50), Duration.ofMillis(10), Duration.ofSeconds(2),

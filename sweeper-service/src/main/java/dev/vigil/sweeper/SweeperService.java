@@ -1,9 +1,9 @@
 package dev.vigil.sweeper;
 
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.topic.BrokerWait;
 import dev.vigil.contracts.topic.TopicCatalog;
-import dev.vigil.contracts.topic.TopicProvisioner;
 import dev.vigil.sweeper.run.RunSweeper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,10 +15,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
@@ -27,6 +31,7 @@ import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,15 +45,15 @@ public class SweeperService implements AutoCloseable {
     private final KafkaStreams streams;
     private final WatermarkTicker ticker;
     private final StreamFailures failures = new StreamFailures(java.time.Clock.systemUTC(), Duration.ofMinutes(5));
+    private final RestoreCount restored = new RestoreCount();
 
     public SweeperService(SweeperSettings settings, KafkaSettings kafka, MeterRegistry registry,
-                          @Value("${vigil.topic-prefix}") String topicPrefix,
                           @Value("${vigil.heartbeats.require-token:false}") boolean requireToken,
                           @Nullable @Value("${vigil.heartbeats.secret:}") String heartbeatSecret) {
-        TopicCatalog topics = new TopicCatalog(topicPrefix);
+        TopicCatalog topics = kafka.provisionTopics();
         List<String> inputs = List.of(topics.heartbeats().name(), topics.agentHeartbeats().name(), topics.runEvents().name());
-        BrokerWait.until("prepare the sweeper's topics", settings.getBrokerWait(),
-                () -> prepareTopics(kafka.clientConfig(), topics, settings, inputs));
+        BrokerWait.until("check the sweeper's topics", kafka.brokerWait(),
+                () -> checkTimestamps(kafka.clientConfig(), inputs));
 
         // Without the secret, a sweeper told to require tokens refuses to start (HeartbeatTokens says why).
         SweeperConfig config = settings.toConfig().requiringTokens(requireToken ? new HeartbeatTokens(heartbeatSecret) : null);
@@ -62,11 +67,13 @@ public class SweeperService implements AutoCloseable {
         });
         Gauge.builder("vigil.sweeper.tracked.runs", this, SweeperService::trackedRuns)
                 .description("runs this instance tracks (approximate)").register(registry);
+        streams.setStateListener(new RecoveryLog());
+        streams.setGlobalStateRestoreListener(restored);
         streams.start();
-        ticker = new WatermarkTicker(kafka.clientConfig(), inputs);
-        ticker.start(config.tickInterval());
+        ticker = new WatermarkTicker(kafka.clientConfig(), inputs, this::activePartitions);
+        ticker.start(config.tickInterval(), config.blackoutThreshold().dividedBy(2));
         LOG.info("sweeper {} started on {} (topics {}*, heartbeat tokens {})", settings.getApplicationId(),
-                kafka.getBootstrapServers(), topicPrefix, requireToken ? "required" : "not required");
+                kafka.bootstrapServers(), kafka.topicPrefix(), requireToken ? "required" : "not required");
     }
 
     /**
@@ -105,6 +112,55 @@ public class SweeperService implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** The input partitions of this instance's active tasks: the ones its ticker ticks at the full rate. */
+    private Set<TopicPartition> activePartitions() {
+        return streams.metadataForLocalThreads().stream().flatMap(thread -> thread.activeTasks().stream())
+                .flatMap(task -> task.topicPartitions().stream()).collect(Collectors.toSet());
+    }
+
+    /**
+     * One INFO line each time the instance is RUNNING again, saying how long it was not and how many
+     * changelog records it restored meanwhile: after a crash under exactly-once every store is rebuilt
+     * from its changelog, and that time is detection time lost.
+     */
+    private final class RecoveryLog implements KafkaStreams.StateListener {
+        private long since = System.nanoTime();
+        private long restoredBefore;
+
+        @Override
+        public void onChange(KafkaStreams.State now, KafkaStreams.State before) {
+            if (now == KafkaStreams.State.RUNNING) {
+                LOG.info("sweeper RUNNING after {} ms {}; {} changelog records restored meanwhile",
+                        (System.nanoTime() - since) / 1_000_000, before, restored.total() - restoredBefore);
+            } else if (before == KafkaStreams.State.RUNNING || before == KafkaStreams.State.CREATED) {
+                since = System.nanoTime();
+                restoredBefore = restored.total();
+            }
+        }
+    }
+
+    /** Counts the changelog records restored, for {@link RecoveryLog}. */
+    private static final class RestoreCount implements StateRestoreListener {
+        private final AtomicLong records = new AtomicLong();
+
+        long total() {
+            return records.get();
+        }
+
+        @Override
+        public void onRestoreStart(TopicPartition partition, String store, long start, long end) {
+        }
+
+        @Override
+        public void onBatchRestored(TopicPartition partition, String store, long batchEnd, long count) {
+            records.addAndGet(count);
+        }
+
+        @Override
+        public void onRestoreEnd(TopicPartition partition, String store, long total) {
+        }
     }
 
     /** The stream threads that died recently. */
@@ -149,7 +205,7 @@ public class SweeperService implements AutoCloseable {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getStreamThreads());
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.getStandbyReplicas());
         props.put(StreamsConfig.STATE_DIR_CONFIG, settings.getStateDir());
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) settings.getReplicationFactor());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class);
@@ -160,12 +216,9 @@ public class SweeperService implements AutoCloseable {
         return props;
     }
 
-    private static Void prepareTopics(Map<String, Object> clientConfig, TopicCatalog topics, SweeperSettings settings,
-                                      List<String> inputs) {
+    /** Heartbeat gaps are measured on the broker's clock only if the inputs use LogAppendTime: an ERROR if not. */
+    private static Void checkTimestamps(Map<String, Object> clientConfig, List<String> inputs) {
         try (Admin admin = Admin.create(clientConfig)) {
-            if (settings.isCreateTopics()) {
-                TopicProvisioner.createMissing(admin, topics, settings.getReplicationFactor());
-            }
             List<ConfigResource> resources = inputs.stream()
                     .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(30, TimeUnit.SECONDS);
@@ -180,7 +233,7 @@ public class SweeperService implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot prepare the sweeper's topics: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot check the sweeper's topics: " + e.getMessage(), e);
         }
         return null;
     }

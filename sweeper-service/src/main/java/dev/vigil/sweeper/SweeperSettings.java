@@ -1,6 +1,5 @@
 package dev.vigil.sweeper;
 
-import dev.vigil.contracts.topic.BrokerWait;
 import io.micronaut.context.annotation.ConfigurationProperties;
 import java.time.Duration;
 
@@ -16,13 +15,9 @@ public class SweeperSettings {
      * leaves or joins) resumes from a caught-up copy instead of restoring its changelog first.
      */
     private int standbyReplicas = 1;
-    private boolean createTopics = true;
-    private short replicationFactor = -1;
     private Duration commitInterval = Duration.ofMillis(50);
     /** How long to wait at start for a state directory another process still holds. */
     private Duration stateDirLockWait = Duration.ofSeconds(60);
-    /** How long to wait at start for the broker to answer (create and check the topics). */
-    private Duration brokerWait = BrokerWait.DEFAULT;
     private Duration tickInterval = SweeperConfig.defaults().tickInterval();
     private Duration punctuateInterval = SweeperConfig.defaults().punctuateInterval();
     private Duration blackoutThreshold = SweeperConfig.defaults().blackoutThreshold();
@@ -69,30 +64,6 @@ public class SweeperSettings {
 
     public void setStandbyReplicas(int standbyReplicas) {
         this.standbyReplicas = standbyReplicas;
-    }
-
-    public boolean isCreateTopics() {
-        return createTopics;
-    }
-
-    public void setCreateTopics(boolean createTopics) {
-        this.createTopics = createTopics;
-    }
-
-    public short getReplicationFactor() {
-        return replicationFactor;
-    }
-
-    public void setReplicationFactor(short replicationFactor) {
-        this.replicationFactor = replicationFactor;
-    }
-
-    public Duration getBrokerWait() {
-        return brokerWait;
-    }
-
-    public void setBrokerWait(Duration brokerWait) {
-        this.brokerWait = brokerWait;
     }
 
     public Duration getStateDirLockWait() {

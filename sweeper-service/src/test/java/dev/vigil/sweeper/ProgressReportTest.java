@@ -2,6 +2,7 @@ package dev.vigil.sweeper;
 
 import static dev.vigil.sweeper.SweeperHarness.timeouts;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.ProgressReported;
@@ -38,6 +39,16 @@ class ProgressReportTest {
         assertThat(progress).hasSize(4); // 20 s of beats, each a change: one summary per 5 s
         assertThat(progress.get(progress.size() - 1).steps()).isEqualTo(30L);
         assertThat(progress.get(progress.size() - 1).message()).isEqualTo("step 30");
+    }
+
+    @Test
+    void aLivenessIntervalLongerThanTheContractsBoundIsRefusedBecauseRunServiceWouldCallLiveRunsStuck() {
+        SweeperSettings settings = new SweeperSettings();
+        settings.setLivenessInterval(Duration.ofSeconds(ProgressReported.MAX_LIVENESS_SECONDS));
+        assertThat(settings.toConfig().livenessInterval()).isEqualTo(Duration.ofSeconds(30));
+        settings.setLivenessInterval(Duration.ofSeconds(ProgressReported.MAX_LIVENESS_SECONDS + 1));
+        assertThatThrownBy(settings::toConfig)
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("liveness-interval");
     }
 
     @Test

@@ -45,6 +45,7 @@ import org.apache.kafka.streams.test.TestRecord;
  * consumer may: {@link #interleaved(long)} delivers the input topics in a random (seeded) interleaving
  * that keeps each topic's own order, and {@link #hold(String)} keeps one topic's records back until
  * {@link #release(String)}. Outputs, metrics and stores are read only after everything piped is in.
+ * Longer than most files: it is the one driver every topology test (ordered and interleaved) shares.
  */
 final class SweeperHarness implements AutoCloseable {
 

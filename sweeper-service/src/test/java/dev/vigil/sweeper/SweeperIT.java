@@ -151,7 +151,7 @@ class SweeperIT {
                 "vigil.kafka.bootstrap-servers", bootstrap,
                 "vigil.sweeper.application-id", "sweeper-it-locked",
                 "vigil.sweeper.state-dir", stateDir.toString(),
-                "vigil.sweeper.replication-factor", 1))) {
+                "vigil.kafka.replication-factor", 1))) {
             assertThat(holder.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - started)).as("it waited for the lock")
                     .isGreaterThanOrEqualTo(Duration.ofSeconds(3));
@@ -179,7 +179,7 @@ class SweeperIT {
                      "vigil.kafka.client.request.timeout.ms", "1000",
                      "vigil.sweeper.application-id", "sweeper-it-late",
                      "vigil.sweeper.state-dir", Files.createTempDirectory("sweeper-it-late").toString(),
-                     "vigil.sweeper.replication-factor", 1))) {
+                     "vigil.kafka.replication-factor", 1))) {
             assertThat(forwarder.opened()).as("it started only after the broker answered").isTrue();
             assertThat(late.getApplicationContext().getBean(SweeperService.class).state())
                     .isNotEqualTo(org.apache.kafka.streams.KafkaStreams.State.ERROR);
@@ -265,7 +265,7 @@ class SweeperIT {
                 "vigil.kafka.bootstrap-servers", bootstrap,
                 "vigil.sweeper.application-id", "sweeper-it",
                 "vigil.sweeper.state-dir", Files.createTempDirectory("sweeper-it").toString(),
-                "vigil.sweeper.replication-factor", 1));
+                "vigil.kafka.replication-factor", 1));
     }
 
 }

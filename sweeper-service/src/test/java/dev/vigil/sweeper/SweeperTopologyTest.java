@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Every detection rule, on the production topology, with explicit broker timestamps, the input
  * delivered in the order piped; {@link InterleavedSweeperTopologyTest} runs them all again with the
- * partitions reordered.
+ * partitions reordered. One class, so that the interleaved run inherits every rule: splitting it would
+ * let a new rule escape the reordering.
  */
 class SweeperTopologyTest {
 

@@ -21,6 +21,14 @@ public record ProgressReported(
         Instant occurredAt,
         int version) implements RunActivity {
 
+    /**
+     * The sweeper re-reports a running attempt at least this often while its heartbeats arrive, even
+     * when its progress does not change (its {@code liveness-interval} may not be longer; it refuses to
+     * start otherwise). Run-service's stuck rule counts on it: a run's last reported heartbeat lags its
+     * worker's by at most this much plus delivery.
+     */
+    public static final int MAX_LIVENESS_SECONDS = 30;
+
     public ProgressReported {
         Check.envelope(eventId, occurredAt, version);
         Check.id(runId, "runId");

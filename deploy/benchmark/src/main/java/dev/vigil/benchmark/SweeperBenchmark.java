@@ -1,5 +1,6 @@
 package dev.vigil.benchmark;
 
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.RunCreated;
 import dev.vigil.contracts.event.RunTimedOut;
@@ -10,7 +11,6 @@ import dev.vigil.contracts.serde.EventJson;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.contracts.topic.TopicProvisioner;
 import dev.vigil.infra.KafkaServerProcess;
-import dev.vigil.sweeper.KafkaSettings;
 import dev.vigil.sweeper.SweeperConfig;
 import dev.vigil.sweeper.SweeperMetrics;
 import dev.vigil.sweeper.SweeperService;
@@ -58,6 +58,7 @@ import org.apache.kafka.streams.KafkaStreams;
  *       through the Java client, some of which stop at known times;</li>
  *   <li>the state it keeps per tracked run, at a million runs.</li>
  * </ol>
+ * One class because the phases share one broker and report ratios against each other in one run.
  */
 final class SweeperBenchmark {
 
@@ -315,9 +316,7 @@ final class SweeperBenchmark {
         settings.setApplicationId("bench-sweeper");
         settings.setStateDir(stateDir.toString());
         settings.setStreamThreads(threads);
-        settings.setReplicationFactor((short) 1);
-        KafkaSettings kafka = new KafkaSettings();
-        kafka.setBootstrapServers(broker.bootstrapServers());
+        KafkaSettings kafka = KafkaSettings.local(broker.bootstrapServers(), TOPICS.prefix());
         KafkaStreams streams = new KafkaStreams(SweeperTopology.build(TOPICS, settings.toConfig(), metrics, true),
                 SweeperService.streamsConfig(settings, kafka));
         streams.start();

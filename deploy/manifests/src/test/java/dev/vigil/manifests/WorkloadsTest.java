@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** What every rendered overlay must hold for its workloads: probes, resources, hardening, labels, PDBs, metrics. */
+/**
+ * What every rendered overlay must hold for its workloads: probes, resources, hardening, labels, PDBs,
+ * metrics. A list of independent checks over one rendering; each is short, there are many.
+ */
 class WorkloadsTest {
 
     private static final List<String> RECOMMENDED_LABELS = List.of("app.kubernetes.io/name",
@@ -266,7 +269,7 @@ class WorkloadsTest {
 
         assertThat(rendered.env(rendered.service("run-service"))).containsEntry("VIGIL_KAFKA_CREATE_TOPICS", "false");
         assertThat(rendered.env(rendered.service("k8s-cleaner-service"))).containsEntry("VIGIL_KAFKA_CREATE_TOPICS", "false");
-        assertThat(rendered.env(rendered.service("sweeper-service"))).containsEntry("VIGIL_SWEEPER_CREATE_TOPICS", "false");
+        assertThat(rendered.env(rendered.service("sweeper-service"))).containsEntry("VIGIL_KAFKA_CREATE_TOPICS", "false");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -3,13 +3,13 @@ package dev.vigil.cleaner.events;
 import dev.vigil.cleaner.output.CleanerOutput;
 import dev.vigil.cleaner.runstate.KafkaRunStateChangelog;
 import dev.vigil.cleaner.runstate.RunStateStore;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.topic.TopicCatalog;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Requires;
-import io.micronaut.core.annotation.Nullable;
-import io.micronaut.core.convert.format.MapFormat;
+import io.micronaut.context.env.Environment;
 import io.micronaut.core.naming.conventions.StringConvention;
 import jakarta.inject.Singleton;
 import java.time.Clock;
@@ -23,24 +23,22 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** The Kafka clients: {@link KafkaConnection}'s settings plus the ones the cleaner's guarantees rest on. */
+/** The Kafka clients: {@link KafkaSettings} plus the ones the cleaner's guarantees rest on. */
 @Factory
 public class KafkaClientFactory {
 
     private static final String CLIENT_ID = "vigil-k8s-cleaner";
 
     @Singleton
-    KafkaConnection kafkaConnection(@Property(name = "vigil.kafka.bootstrap-servers") String bootstrapServers,
-                                    @Property(name = "vigil.kafka.client") @MapFormat(
-                                            transformation = MapFormat.MapTransformation.FLAT,
-                                            keyFormat = StringConvention.RAW) @Nullable Map<String, Object> client) {
-        return KafkaConnection.of(bootstrapServers, client == null ? Map.of() : client, System.getenv());
+    KafkaSettings kafka(Environment config) {
+        return KafkaSettings.from(config::getProperty, config.getProperties(KafkaSettings.CLIENT, StringConvention.RAW),
+                System.getenv());
     }
 
     @Singleton
     @Bean(preDestroy = "close")
-    Producer<byte[], byte[]> producer(KafkaConnection kafka) {
-        Map<String, Object> config = kafka.config();
+    Producer<byte[], byte[]> producer(KafkaSettings kafka) {
+        Map<String, Object> config = kafka.clientConfig();
         config.put(ProducerConfig.CLIENT_ID_CONFIG, CLIENT_ID);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -51,9 +49,9 @@ public class KafkaClientFactory {
     }
 
     @Singleton
-    KafkaRunStateChangelog runStateChangelog(KafkaConnection kafka, Producer<byte[], byte[]> producer, TopicCatalog catalog) {
+    KafkaRunStateChangelog runStateChangelog(KafkaSettings kafka, Producer<byte[], byte[]> producer, TopicCatalog catalog) {
         return new KafkaRunStateChangelog(producer, () -> {
-            Map<String, Object> config = kafka.config();
+            Map<String, Object> config = kafka.clientConfig();
             config.put(ConsumerConfig.CLIENT_ID_CONFIG, CLIENT_ID + "-run-state");
             config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
@@ -63,12 +61,12 @@ public class KafkaClientFactory {
 
     @Singleton
     @Requires(property = "vigil.cleaner.consumer.enabled", notEquals = "false")
-    RunEventLoop runEventLoop(KafkaConnection kafka,
+    RunEventLoop runEventLoop(KafkaSettings kafka,
                               @Property(name = "vigil.cleaner.consumer.group-id") String groupId,
                               @Property(name = "vigil.cleaner.consumer.poll-timeout") Duration pollTimeout,
                               TopicCatalog catalog, RunEventProcessor processor, RunStateStore store,
                               CleanerOutput output, KafkaRunStateChangelog changelog) {
-        Map<String, Object> config = kafka.config();
+        Map<String, Object> config = kafka.clientConfig();
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, CLIENT_ID);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

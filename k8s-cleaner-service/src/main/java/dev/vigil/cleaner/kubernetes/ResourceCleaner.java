@@ -44,7 +44,8 @@ import org.slf4j.MDC;
  * between the list and the delete.</li>
  * </ul>
  * The kinds of one cleanup are listed and deleted concurrently (a dozen round trips in the time of
- * about two); the records come back in the configured order of kinds.
+ * about two); the records come back in the configured order of kinds. Every refusal above is in this
+ * one class on purpose, so the delete path can be read, and audited, top to bottom.
  */
 public final class ResourceCleaner implements AutoCloseable {
 

@@ -7,7 +7,6 @@ import io.micronaut.data.exceptions.DataAccessException;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
-import io.micronaut.http.MediaType;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
 import jakarta.inject.Singleton;
 import java.sql.SQLException;
@@ -36,9 +35,7 @@ abstract class DatabaseUnavailable<E extends RuntimeException> implements Except
             LOG.error("{} {} failed on the database", request.getMethod(), request.getPath(), exception);
         }
         String detail = unavailable ? "the database is unavailable; retry in a few seconds" : "a database error";
-        var response = HttpResponse.status(status).contentType(MediaType.APPLICATION_JSON_PROBLEM_TYPE)
-                .body(new ProblemErrorResponseProcessor.Problem("about:blank", status.getReason(), status.getCode(),
-                        detail, request.getPath()));
+        var response = ProblemErrorResponseProcessor.respond(request, status, detail);
         return unavailable ? response.header("Retry-After", RETRY_AFTER_SECONDS) : response;
     }
 

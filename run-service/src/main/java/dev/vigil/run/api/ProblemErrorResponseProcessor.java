@@ -2,6 +2,9 @@ package dev.vigil.run.api;
 
 import io.micronaut.context.annotation.Primary;
 import io.micronaut.http.HttpMethod;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.server.exceptions.response.Error;
@@ -22,6 +25,12 @@ public class ProblemErrorResponseProcessor implements ErrorResponseProcessor<Pro
     /** The problem body. */
     @Serdeable
     public record Problem(String type, String title, int status, String detail, String instance) {
+    }
+
+    /** A problem response for an error a handler of ours answers directly. */
+    static MutableHttpResponse<Problem> respond(HttpRequest<?> request, HttpStatus status, String detail) {
+        return HttpResponse.<Problem>status(status).contentType(MediaType.APPLICATION_JSON_PROBLEM_TYPE)
+                .body(new Problem("about:blank", status.getReason(), status.getCode(), detail, request.getPath()));
     }
 
     @Override

@@ -1,16 +1,27 @@
 package dev.vigil.run.api;
 
+import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.Check;
+import dev.vigil.contracts.event.RunStatus;
+import dev.vigil.contracts.event.RunTimeouts;
 import dev.vigil.contracts.serde.InvalidEventException;
+import dev.vigil.run.RunSettings;
+import dev.vigil.run.lifecycle.NewRun;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.UUID;
 
 /**
- * What the API refuses before a request reaches {@link dev.vigil.run.RunService}: text PostgreSQL or an
- * event could not hold (a 400 here, never a 500 later), a finish without its attempt, and run ids in
- * any form but the canonical one the run is published under.
+ * What the API refuses before a request reaches {@link dev.vigil.run.lifecycle.RunLifecycle}: text
+ * PostgreSQL or an event could not hold (a 400 here, never a 500 later), timeouts out of bounds, reserved
+ * cleanup labels, a finish without its attempt, and run ids in any form but the canonical one the run
+ * is published under.
  */
 final class Requests {
 
     private static final int UUID_LENGTH = 36;
+    private static final int MAX_KEY_LENGTH = 256;
 
     private Requests() {
     }
@@ -19,7 +30,7 @@ final class Requests {
      * The run id of a path in its canonical form (lower case, 8-4-4-4-12), so one run has one identity
      * in every event; upper case is folded, anything else (braces, URNs, short forms) names no run: 404.
      */
-    static String runId(String id) {
+    static UUID runId(String id) {
         if (id.length() != UUID_LENGTH) {
             throw notFound(id);
         }
@@ -32,21 +43,81 @@ final class Requests {
             }
             canonical[i] = Character.toLowerCase(c);
         }
-        return new String(canonical);
+        return UUID.fromString(new String(canonical));
     }
 
-    static void create(RunViews.CreateRun body) {
+    /** The run to create, with the deployment's default timeouts filled in, or a 400 saying what is wrong. */
+    static NewRun create(RunViews.CreateRun body, String workspace, RunSettings settings) {
         text(body.key(), "key");
         text(body.kind(), "kind");
+        if (body.key() == null || body.key().isBlank() || body.key().length() > MAX_KEY_LENGTH) {
+            throw ApiError.badRequest("key is required: 1-" + MAX_KEY_LENGTH + " characters naming the one-active-run slot");
+        }
+        if (body.kind() != null && body.kind().length() > MAX_KEY_LENGTH) {
+            throw ApiError.badRequest("kind must be at most " + MAX_KEY_LENGTH + " characters");
+        }
+        RunViews.Timeouts t = body.timeouts() == null ? new RunViews.Timeouts(null, null, null, null) : body.timeouts();
+        RunTimeouts timeouts = new RunTimeouts(
+                bounded("timeouts.heartbeat", t.heartbeat(), settings.getDefaultHeartbeatTimeout(), settings.getMaxTimeout(), settings),
+                bounded("timeouts.start", t.start(), settings.getDefaultStartTimeout(), settings.getMaxTimeout(), settings),
+                bounded("timeouts.stop", t.stop(), settings.getDefaultStopTimeout(), settings.getMaxTimeout(), settings),
+                bounded("timeouts.maxDuration", t.maxDuration(), settings.getDefaultMaxDuration(),
+                        settings.getMaxMaxDuration(), settings));
+        RunViews.Cleanup cleanup = body.cleanup();
+        NewRun run = new NewRun(body.key(), body.kind(), body.agentId(), timeouts,
+                cleanup == null ? null : cleanup.namespace(), cleanup == null ? null : cleanup.labels());
+        try {
+            if (body.agentId() != null) {
+                Check.id(body.agentId(), "agentId");
+            }
+            run.cleanup(UUID.randomUUID(), workspace, settings.getRunLabelKey());
+            return run;
+        } catch (InvalidEventException | IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
     }
 
-    /** The attempt is the zombie fence: a finish must say which attempt it ends. */
+    /** The attempt is the zombie fence: a finish must say which attempt it ends; a worker ends it with its outcome. */
     static void finish(RunViews.Finish body) {
+        if (body.outcome() == null || !body.outcome().isTerminal() || body.outcome() == RunStatus.TIMED_OUT) {
+            throw ApiError.badRequest("outcome must be one of SUCCEEDED, FAILED, ABORTED");
+        }
         if (body.attempt() == null) {
             throw ApiError.badRequest("attempt is required: the attempt this finish ends (the run's current one); "
                     + "a finish of an older attempt is refused with 409");
         }
         text(body.error(), "error");
+    }
+
+    /** A page size of 1-500 (50 if not given). */
+    static int limit(Integer limit) {
+        int size = limit == null ? 50 : limit;
+        if (size < 1 || size > 500) {
+            throw ApiError.badRequest("limit must be between 1 and 500, was " + size);
+        }
+        return size;
+    }
+
+    /** A status filter: null for all, or one of {@link RunStatus}. */
+    static RunStatus status(String status) {
+        try {
+            return status == null ? null : RunStatus.valueOf(status);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("unknown status '" + status + "', expected one of " + List.of(RunStatus.values()));
+        }
+    }
+
+    private static Duration bounded(String field, String value, Duration fallback, Duration max, RunSettings settings) {
+        Duration d;
+        try {
+            d = value == null ? fallback : Duration.parse(value);
+        } catch (DateTimeParseException e) {
+            throw ApiError.badRequest(field + ": '" + value + "' is not an ISO-8601 duration such as PT30S or PT2H");
+        }
+        if (d.compareTo(settings.getMinTimeout()) < 0 || d.compareTo(max) > 0) {
+            throw ApiError.badRequest(field + " must be between " + settings.getMinTimeout() + " and " + max + ", was " + d);
+        }
+        return d;
     }
 
     /** A free-text field: what the events accept ({@link Check#text}), or a 400 saying why not. */

@@ -1,7 +1,8 @@
 package dev.vigil.run.api;
 
 import dev.vigil.run.RunOverview;
-import dev.vigil.run.RunService;
+import dev.vigil.run.RunSettings;
+import dev.vigil.run.lifecycle.RunLifecycle;
 import dev.vigil.run.store.RunRow;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
@@ -16,6 +17,7 @@ import io.micronaut.security.rules.SecurityRule;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
+import java.util.List;
 
 /**
  * The run API. Every call is scoped to the workspace named by the caller's token: another
@@ -26,21 +28,23 @@ import java.net.URI;
 @Tag(name = "runs")
 public class RunController {
 
-    private final RunService runs;
+    private final RunLifecycle runs;
     private final RunOverview overview;
     private final HeartbeatCredentials heartbeats;
+    private final RunSettings settings;
 
-    public RunController(RunService runs, RunOverview overview, HeartbeatCredentials heartbeats) {
+    public RunController(RunLifecycle runs, RunOverview overview, HeartbeatCredentials heartbeats, RunSettings settings) {
         this.runs = runs;
         this.overview = overview;
         this.heartbeats = heartbeats;
+        this.settings = settings;
     }
 
     @Post
     @Operation(summary = "Create a run (PENDING); 409 names the active run if the key already has one")
     public HttpResponse<RunViews.Run> create(@Body RunViews.CreateRun body, Authentication caller) {
-        Requests.create(body);
-        RunRow run = runs.create(Callers.workspace(caller), Callers.actor(caller), body);
+        String workspace = Callers.workspace(caller);
+        RunRow run = runs.create(workspace, Callers.actor(caller), Requests.create(body, workspace, settings));
         return HttpResponse.created(heartbeats.withHeartbeat(run), URI.create("/api/v1/runs/" + run.id()));
     }
 
@@ -56,9 +60,12 @@ public class RunController {
     public RunViews.Page list(@Nullable @QueryValue String key, @Nullable @QueryValue String status,
                               @Nullable @QueryValue Integer limit, @Nullable @QueryValue String cursor,
                               @Nullable @QueryValue Boolean stuck, Authentication caller) {
-        RunService.Page page = runs.list(Callers.workspace(caller), Requests.text(key, "key"), status, limit, cursor,
-                Boolean.TRUE.equals(stuck));
-        return new RunViews.Page(page.rows().stream().map(RunMapper::view).toList(), page.nextCursor());
+        int size = Requests.limit(limit);
+        Cursor from = Cursor.decode(cursor);
+        List<RunRow> rows = overview.page(Callers.workspace(caller), Requests.text(key, "key"), Requests.status(status),
+                from.beforeCreatedAt(), from.beforeId(), Boolean.TRUE.equals(stuck), size + 1);
+        String next = rows.size() > size ? Cursor.after(rows.get(size - 1)) : null;
+        return new RunViews.Page(rows.stream().limit(size).map(RunMapper::view).toList(), next);
     }
 
     @Get("/summary")
@@ -81,7 +88,7 @@ public class RunController {
             + "(409 if it is not the current one)")
     public HttpResponse<RunViews.Run> stop(String id, @Nullable @QueryValue Boolean force,
                                            @Nullable @QueryValue Integer attempt, Authentication caller) {
-        String runId = Requests.runId(id);
+        var runId = Requests.runId(id);
         if (Boolean.TRUE.equals(force)) {
             Callers.requireOperator(caller);
             return HttpResponse.ok(RunMapper.view(runs.forceStop(Callers.workspace(caller), Callers.actor(caller), runId, attempt)));
@@ -101,6 +108,7 @@ public class RunController {
             + "state, a finish of an older attempt is a 409")
     public RunViews.Run finish(String id, @Body RunViews.Finish body, Authentication caller) {
         Requests.finish(body);
-        return RunMapper.view(runs.finish(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id), body));
+        return RunMapper.view(runs.finish(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id),
+                body.attempt(), body.outcome(), body.error()));
     }
 }

@@ -7,6 +7,7 @@ import dev.vigil.run.Stuck;
 import dev.vigil.run.store.AuditRow;
 import dev.vigil.run.store.CleanupRow;
 import dev.vigil.run.store.RunRow;
+import dev.vigil.run.store.RunRows;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ final class RunMapper {
     }
 
     static RunViews.Run view(RunRow run, Instant now) {
-        CleanupTarget cleanup = dev.vigil.run.RunService.cleanupOf(run);
+        CleanupTarget cleanup = RunRows.cleanup(run);
         return new RunViews.Run(run.id().toString(), run.workspace(), run.key(), run.kind(), run.agentId(), run.attempt(),
                 run.status(), run.reason(), run.error(),
                 RunViews.Timeouts.of(Duration.ofMillis(run.heartbeatTimeoutMs()), Duration.ofMillis(run.startTimeoutMs()),

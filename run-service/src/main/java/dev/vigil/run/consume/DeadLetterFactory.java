@@ -2,7 +2,7 @@ package dev.vigil.run.consume;
 
 import dev.vigil.contracts.serde.DeadLetterSender;
 import dev.vigil.contracts.topic.TopicCatalog;
-import dev.vigil.run.KafkaSettings;
+import dev.vigil.contracts.KafkaSettings;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
 import jakarta.inject.Named;

@@ -3,7 +3,7 @@ package dev.vigil.run.consume;
 import dev.vigil.contracts.serde.DeadLetterSender;
 import dev.vigil.contracts.serde.InvalidEventException;
 import dev.vigil.contracts.serde.JsonSerde;
-import dev.vigil.run.KafkaSettings;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.run.RunMetrics;
 import java.time.Duration;
 import java.util.HashMap;

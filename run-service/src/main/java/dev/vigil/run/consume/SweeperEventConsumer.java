@@ -5,7 +5,7 @@ import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.serde.DeadLetterSender;
 import dev.vigil.contracts.serde.EventJson;
 import dev.vigil.contracts.topic.TopicCatalog;
-import dev.vigil.run.KafkaSettings;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.run.RunMetrics;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;

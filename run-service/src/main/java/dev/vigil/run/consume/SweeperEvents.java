@@ -7,8 +7,9 @@ import dev.vigil.contracts.event.RunActivity;
 import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.run.RunMetrics;
-import dev.vigil.run.RunService;
 import dev.vigil.run.RunSettings;
+import dev.vigil.run.lifecycle.SweeperTransitions;
+import dev.vigil.run.lifecycle.TerminalWrite;
 import dev.vigil.run.store.RunRepository;
 import dev.vigil.run.store.RunRow;
 import jakarta.inject.Singleton;
@@ -30,13 +31,16 @@ public class SweeperEvents {
     private static final Logger LOG = LoggerFactory.getLogger(SweeperEvents.class);
 
     private final RunRepository runs;
-    private final RunService lifecycle;
+    private final SweeperTransitions transitions;
+    private final TerminalWrite terminal;
     private final RunSettings settings;
     private final RunMetrics metrics;
 
-    public SweeperEvents(RunRepository runs, RunService lifecycle, RunSettings settings, RunMetrics metrics) {
+    public SweeperEvents(RunRepository runs, SweeperTransitions transitions, TerminalWrite terminal,
+                         RunSettings settings, RunMetrics metrics) {
         this.runs = runs;
-        this.lifecycle = lifecycle;
+        this.transitions = transitions;
+        this.terminal = terminal;
         this.settings = settings;
         this.metrics = metrics;
     }
@@ -69,16 +73,16 @@ public class SweeperEvents {
                 return;
             }
             if (timeout.agentAlive() && run.stopAttempts() < settings.getMaxStopAttempts()) {
-                lifecycle.resendStop(run, run.stopAttempts(), SWEEPER);
+                transitions.resendStop(run, run.stopAttempts(), SWEEPER);
                 return;
             }
             String why = timeout.agentAlive()
                     ? "the agent ignored " + run.stopAttempts() + " stop requests"
                     : "the agent is gone";
-            lifecycle.finalize(run, RunStatus.TIMED_OUT, Reason.STOP_TIMEOUT, why + "; forced", SWEEPER, "force_terminated");
+            terminal.finalize(run, RunStatus.TIMED_OUT, Reason.STOP_TIMEOUT, why + "; forced", SWEEPER, "force_terminated");
             return;
         }
-        lifecycle.finalize(run, RunStatus.TIMED_OUT, timeout.reason(), describe(timeout), SWEEPER, "timed_out");
+        terminal.finalize(run, RunStatus.TIMED_OUT, timeout.reason(), describe(timeout), SWEEPER, "timed_out");
     }
 
     public void onActivity(RunActivity activity) {
@@ -88,7 +92,7 @@ public class SweeperEvents {
             return;
         }
         if (activity instanceof FirstHeartbeatReceived first) {
-            lifecycle.started(id.get(), first.attempt(), first.agentId(), first.heartbeatAt());
+            transitions.started(id.get(), first.attempt(), first.agentId(), first.heartbeatAt(), SWEEPER);
         } else if (activity instanceof ProgressReported progress) {
             if (runs.progress(id.get(), progress.attempt(), progress.steps(), progress.message(), progress.heartbeats(),
                     progress.lastHeartbeatAt(), Instant.now()) == 0) {

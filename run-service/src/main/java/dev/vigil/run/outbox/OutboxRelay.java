@@ -2,7 +2,7 @@ package dev.vigil.run.outbox;
 
 import dev.vigil.contracts.VigilHeaders;
 import dev.vigil.contracts.topic.TopicCatalog;
-import dev.vigil.run.KafkaSettings;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.run.RunMetrics;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.annotation.Requires;

@@ -1,5 +1,6 @@
 package dev.vigil.run.store;
 
+import dev.vigil.run.Stuck;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.data.annotation.Query;
 import io.micronaut.data.jdbc.annotation.JdbcRepository;
@@ -20,15 +21,14 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
 
     /**
      * The SQL twin of {@link dev.vigil.run.Stuck#of}: an active run whose current timeout has passed at
-     * {@code :now} without the sweeper timing it out. Keep the two in step (the 40 seconds are
-     * {@link dev.vigil.run.Stuck#REPORTING_SLACK}).
+     * {@code :now} without the sweeper timing it out. Keep the two in step ({@code StuckTest} checks
+     * them against each other).
      */
-    String STUCK = """
-            ((status = 'PENDING' and attempt_created_at + start_timeout_ms * interval '1 millisecond' < :now)
-             or (status = 'RUNNING'
-                 and coalesce(last_heartbeat_at, started_at) + heartbeat_timeout_ms * interval '1 millisecond'
-                     + interval '40 seconds' < :now)
-             or (status = 'TERMINATING' and stop_requested_at + stop_timeout_ms * interval '1 millisecond' < :now))""";
+    String STUCK = "((status = 'PENDING' and attempt_created_at + start_timeout_ms * interval '1 millisecond' < :now)"
+            + " or (status = 'RUNNING' and coalesce(last_heartbeat_at, started_at)"
+            + " + heartbeat_timeout_ms * interval '1 millisecond' + interval '" + Stuck.REPORTING_SLACK_SECONDS
+            + " seconds' < :now)"
+            + " or (status = 'TERMINATING' and stop_requested_at + stop_timeout_ms * interval '1 millisecond' < :now))";
 
     RunRow save(RunRow run);
 

@@ -49,6 +49,9 @@ import org.slf4j.LoggerFactory;
  * ({@link RunState#beatsSeenBy}) holds its heartbeat timeout open half a timeout longer, until it sees
  * a beat itself: never a false timeout, whatever the beats' spacing; at worst, for a run that died
  * right then, a detection half a timeout late.
+ *
+ * <p>Long (about 400 lines) on purpose: it is one state machine, and every transition of a run attempt
+ * is read here in one place ({@link RunState} holds the data, {@code SweepingProcessor} the clock).
  */
 public final class RunSweeper extends SweepingProcessor {
 

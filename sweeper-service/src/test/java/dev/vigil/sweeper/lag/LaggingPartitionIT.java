@@ -12,7 +12,7 @@ import dev.vigil.contracts.heartbeat.HeartbeatClient;
 import dev.vigil.contracts.heartbeat.RunHeartbeat;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.infra.KafkaBroker;
-import dev.vigil.sweeper.KafkaSettings;
+import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.infra.KafkaRecords;
 import dev.vigil.infra.RealInfraExtension;
 import io.micronaut.context.ApplicationContext;
@@ -61,7 +61,7 @@ class LaggingPartitionIT {
                 "vigil.kafka.client.main.consumer.interceptor.classes", HoldBackInterceptor.class.getName(),
                 "vigil.sweeper.application-id", "lag-it",
                 "vigil.sweeper.state-dir", Files.createTempDirectory("lag-it").toString(),
-                "vigil.sweeper.replication-factor", 1));
+                "vigil.kafka.replication-factor", 1));
              HeartbeatClient workers = HeartbeatClient.builder(bootstrap).topicPrefix(TOPICS.prefix()).build()) {
             assertThat(sweeper.getApplicationContext().getBean(KafkaSettings.class).clientConfig())
                     .containsEntry("main.consumer.interceptor.classes", HoldBackInterceptor.class.getName());

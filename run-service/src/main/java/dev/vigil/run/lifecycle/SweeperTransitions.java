@@ -1,0 +1,78 @@
+package dev.vigil.run.lifecycle;
+
+import dev.vigil.contracts.event.Reason;
+import dev.vigil.contracts.event.RunStarted;
+import dev.vigil.contracts.event.RunStatus;
+import dev.vigil.contracts.event.RunStopRequested;
+import dev.vigil.contracts.event.StopRun;
+import dev.vigil.run.RunMetrics;
+import dev.vigil.run.outbox.Outbox;
+import dev.vigil.run.store.AuditRepository;
+import dev.vigil.run.store.RunRepository;
+import dev.vigil.run.store.RunRow;
+import dev.vigil.run.store.RunRows;
+import io.micronaut.transaction.TransactionOperations;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The non-terminal changes the sweeper's events drive: a run starts on its first heartbeat, and a
+ * stop that timed out while the agent lives is sent again. Timeouts go through {@link TerminalWrite}.
+ */
+@Singleton
+public class SweeperTransitions {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SweeperTransitions.class);
+
+    private final RunRepository runs;
+    private final AuditRepository audit;
+    private final Outbox outbox;
+    private final TransactionOperations<Connection> tx;
+    private final RunMetrics metrics;
+
+    public SweeperTransitions(RunRepository runs, AuditRepository audit, Outbox outbox,
+                              TransactionOperations<Connection> tx, RunMetrics metrics) {
+        this.runs = runs;
+        this.audit = audit;
+        this.outbox = outbox;
+        this.tx = tx;
+        this.metrics = metrics;
+    }
+
+    /** PENDING → RUNNING on the attempt's first heartbeat, announced as RunStarted. */
+    public void started(UUID id, int attempt, String agentId, Instant heartbeatAt, String actor) {
+        tx.executeWrite(status -> {
+            if (runs.start(id, attempt, heartbeatAt, RunRows.now()) == 1) {
+                RunRow run = runs.findById(id).orElseThrow();
+                outbox.publish(RunStarted.of(id.toString(), attempt, agentId));
+                audit.record(id, run.workspace(), attempt, "started", RunStatus.PENDING.name(), run.status().name(),
+                        null, actor, "first heartbeat at " + heartbeatAt);
+            } else {
+                metrics.ignored("stale_start");
+            }
+            return null;
+        });
+    }
+
+    /** Re-sends stop {@code stopAttempt}, which timed out while the agent lives; the sweeper re-arms the stop timeout. */
+    public RunRow resendStop(RunRow run, int stopAttempt, String actor) {
+        return RunContext.logged(run.id(), run.workspace(), () -> tx.executeWrite(status -> {
+            if (runs.resendStop(run.id(), run.attempt(), stopAttempt, RunRows.now()) == 0) {
+                metrics.ignored("stale_stop_timeout");
+                return runs.findById(run.id()).orElseThrow();
+            }
+            int next = stopAttempt + 1;
+            outbox.publish(RunStopRequested.of(run.id().toString(), run.attempt(), next, actor, run.agentId()));
+            outbox.publish(StopRun.of(run.id().toString(), run.attempt(), run.workspace(), run.agentId(), next, actor));
+            audit.record(run.id(), run.workspace(), run.attempt(), "stop_resent", RunStatus.TERMINATING.name(),
+                    RunStatus.TERMINATING.name(), Reason.STOP_TIMEOUT.code(), actor,
+                    "stop " + stopAttempt + " timed out while the agent was alive; sent stop " + next);
+            LOG.warn("stop {} timed out while the agent is alive; re-sent as stop {}", stopAttempt, next);
+            return runs.findById(run.id()).orElseThrow();
+        }));
+    }
+}

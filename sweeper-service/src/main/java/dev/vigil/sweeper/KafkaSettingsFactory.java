@@ -1,0 +1,18 @@
+package dev.vigil.sweeper;
+
+import dev.vigil.contracts.KafkaSettings;
+import io.micronaut.context.annotation.Factory;
+import io.micronaut.context.env.Environment;
+import io.micronaut.core.naming.conventions.StringConvention;
+import jakarta.inject.Singleton;
+
+/** How this service reaches Kafka: {@link KafkaSettings}, the same keys in every service. */
+@Factory
+public class KafkaSettingsFactory {
+
+    @Singleton
+    KafkaSettings kafka(Environment config) {
+        return KafkaSettings.from(config::getProperty, config.getProperties(KafkaSettings.CLIENT, StringConvention.RAW),
+                System.getenv());
+    }
+}
