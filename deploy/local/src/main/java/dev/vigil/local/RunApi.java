@@ -57,6 +57,17 @@ public final class RunApi {
         return call("POST", "/api/v1/runs/" + id + "/retry", null).status;
     }
 
+    /**
+     * Retries the run and returns the new attempt's heartbeat token from the retry's own answer, so a
+     * worker can beat at once; null if that answer did not carry attempt {@code attempt}'s (it was
+     * lost and the repeat was refused, or no tokens are issued).
+     */
+    public String retryForToken(String id, int attempt) {
+        Response r = call("POST", "/api/v1/runs/" + id + "/retry", null);
+        JsonNode heartbeat = r.json.path("heartbeat");
+        return r.status == 200 && heartbeat.path("attempt").asInt() == attempt ? heartbeat.path("token").textValue() : null;
+    }
+
     public JsonNode get(String id) {
         return call("GET", "/api/v1/runs/" + id, null).json;
     }
