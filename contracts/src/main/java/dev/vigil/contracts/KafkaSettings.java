@@ -6,7 +6,6 @@ import dev.vigil.contracts.topic.TopicProvisioner;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 
 /**
@@ -36,25 +35,19 @@ public record KafkaSettings(String bootstrapServers, Map<String, Object> client,
         client = Map.copyOf(client);
     }
 
-    /** A typed configuration lookup, such as Micronaut's {@code Environment::getProperty}. */
-    @FunctionalInterface
-    public interface Lookup {
-        <T> Optional<T> get(String key, Class<T> type);
-    }
-
     /**
      * The settings from a service's configuration: {@code config} looks a key up, {@code client} is
      * what is configured under {@link #CLIENT} (flat, keys as written), {@code env} the process's
      * environment, whose {@code VIGIL_KAFKA_CLIENT_*} variables win.
      */
-    public static KafkaSettings from(Lookup config, Map<String, ?> client, Map<String, String> env) {
+    public static KafkaSettings from(ConfigLookup config, Map<String, ?> client, Map<String, String> env) {
         return new KafkaSettings(
-                config.get(BOOTSTRAP_SERVERS, String.class).orElse("localhost:9092"),
+                config.text(BOOTSTRAP_SERVERS, "localhost:9092"),
                 KafkaClientEnv.merge(client, env),
                 config.get(TOPIC_PREFIX, String.class).orElse(TopicCatalog.DEFAULT_PREFIX),
-                config.get(CREATE_TOPICS, Boolean.class).orElse(true),
+                config.flag(CREATE_TOPICS, true),
                 config.get(REPLICATION_FACTOR, Short.class).orElse((short) -1),
-                config.get(BROKER_WAIT, Duration.class).orElse(BrokerWait.DEFAULT));
+                config.duration(BROKER_WAIT, BrokerWait.DEFAULT));
     }
 
     /** A single local broker (replication factor 1) under {@code topicPrefix}: for tests, benchmarks, the local stack. */

@@ -5,24 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vigil.contracts.topic.BrokerWait;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class KafkaSettingsTest {
 
-    /** A configuration holding only {@code values}, typed the way Micronaut's would convert them. */
-    private static KafkaSettings.Lookup config(Map<String, Object> values) {
-        return new KafkaSettings.Lookup() {
-            @Override
-            public <T> Optional<T> get(String key, Class<T> type) {
-                return Optional.ofNullable(values.get(key)).map(type::cast);
-            }
-        };
-    }
-
     @Test
     void clientSettingsComeFromConfigurationAndEnvironmentVariablesWhichWin() {
-        KafkaSettings kafka = KafkaSettings.from(config(Map.of(KafkaSettings.BOOTSTRAP_SERVERS, "kafka:9092")),
+        KafkaSettings kafka = KafkaSettings.from(ConfigLookup.of(Map.of(KafkaSettings.BOOTSTRAP_SERVERS, "kafka:9092")),
                 Map.of("security.protocol", "SSL", "client.rack", "eu-1a"),
                 Map.of("VIGIL_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
                         "VIGIL_KAFKA_CLIENT_SASL_MECHANISM", "SCRAM-SHA-512",
@@ -39,7 +28,7 @@ class KafkaSettingsTest {
 
     @Test
     void everyKeyHasOneDefaultForEveryService() {
-        KafkaSettings kafka = KafkaSettings.from(config(Map.of()), Map.of(), Map.of());
+        KafkaSettings kafka = KafkaSettings.from(ConfigLookup.of(Map.of()), Map.of(), Map.of());
 
         assertThat(kafka.bootstrapServers()).isEqualTo("localhost:9092");
         assertThat(kafka.topicPrefix()).isEqualTo("vigil.");
@@ -51,7 +40,7 @@ class KafkaSettingsTest {
 
     @Test
     void configuredValuesWinOverTheDefaults() {
-        KafkaSettings kafka = KafkaSettings.from(config(Map.of(KafkaSettings.TOPIC_PREFIX, "blue.",
+        KafkaSettings kafka = KafkaSettings.from(ConfigLookup.of(Map.of(KafkaSettings.TOPIC_PREFIX, "blue.",
                 KafkaSettings.CREATE_TOPICS, false, KafkaSettings.REPLICATION_FACTOR, (short) 3,
                 KafkaSettings.BROKER_WAIT, Duration.ofSeconds(20))), Map.of(), Map.of());
 

@@ -12,17 +12,14 @@ import dev.vigil.cleaner.output.KafkaCleanerOutput;
 import dev.vigil.cleaner.runstate.KafkaRunStateChangelog;
 import dev.vigil.cleaner.runstate.RunStateStore;
 import dev.vigil.cleaner.settings.CleanerSettings;
-import dev.vigil.cleaner.settings.RetryPolicy;
 import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.topic.TopicCatalog;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Bean;
-import io.micronaut.context.annotation.Property;
+import io.micronaut.context.env.Environment;
 import jakarta.inject.Singleton;
-import java.time.Duration;
-import java.util.List;
 import org.apache.kafka.clients.producer.Producer;
 
 /** Wires the cleaner's plain classes from configuration; all behaviour lives in those classes. */
@@ -30,19 +27,8 @@ import org.apache.kafka.clients.producer.Producer;
 public class CleanerFactory {
 
     @Singleton
-    CleanerSettings settings(@Property(name = "vigil.cleaner.namespaces") List<String> namespaces,
-                             @Property(name = "vigil.cleaner.kinds") List<String> kinds,
-                             @Property(name = "vigil.cleaner.run-label-key") String runLabelKey,
-                             @Property(name = "vigil.cleaner.managed-by-label-key") String managedByKey,
-                             @Property(name = "vigil.cleaner.managed-by-label-value") String managedByValue,
-                             @Property(name = "vigil.cleaner.gc.orphan-age") Duration orphanAge,
-                             @Property(name = "vigil.cleaner.max-run-duration") Duration maxRunDuration,
-                             @Property(name = "vigil.cleaner.retry.attempts") int attempts,
-                             @Property(name = "vigil.cleaner.retry.initial-backoff") Duration initialBackoff,
-                             @Property(name = "vigil.cleaner.retry.max-backoff") Duration maxBackoff,
-                             @Property(name = "vigil.cleaner.state.max-runs") int maxRuns) {
-        return CleanerSettings.of(namespaces, kinds, runLabelKey, managedByKey, managedByValue, orphanAge,
-                maxRunDuration, new RetryPolicy(attempts, initialBackoff, maxBackoff), maxRuns);
+    CleanerSettings settings(Environment config) {
+        return CleanerSettings.from(config::getProperty);
     }
 
     @Singleton
@@ -87,10 +73,9 @@ public class CleanerFactory {
     @Singleton
     @Bean(preDestroy = "close")
     RunEventProcessor runEventProcessor(TopicCatalog catalog, RunStateStore store, CleanerSettings settings,
-                                        ResourceCleaner cleaner, CleanerOutput output, CleanerMetrics metrics,
-                                        @Property(name = "vigil.cleaner.concurrency") int concurrency) {
+                                        ResourceCleaner cleaner, CleanerOutput output, CleanerMetrics metrics) {
         return new RunEventProcessor(catalog.runEvents().valueSerde().deserializer(), store,
-                new RunFinishedCleanup(settings, cleaner, metrics), output, metrics, concurrency);
+                new RunFinishedCleanup(settings, cleaner, metrics), output, metrics, settings.service().concurrency());
     }
 
     @Singleton

@@ -101,6 +101,7 @@ class ApplicationTest {
             assertThat(settings.retry().attempts()).isEqualTo(5);
             assertThat(settings.retry().initialBackoff()).isEqualTo(Duration.ofMillis(200));
             assertThat(settings.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(settings.service()).isEqualTo(CleanerSettings.Service.DEFAULTS);
             assertThat(context.getBean(KafkaSettings.class).clientConfig())
                     .isEqualTo(Map.of("bootstrap.servers", "localhost:9092"));
             assertThat(context.containsBean(RunEventLoop.class)).isFalse();
@@ -120,6 +121,10 @@ class ApplicationTest {
                 "vigil.cleaner.retry.attempts", 2,
                 "vigil.kafka.bootstrap-servers", "kafka-1:9093,kafka-2:9093",
                 "vigil.kafka.client.security.protocol", "SSL"));
+        properties.putAll(Map.of(
+                "vigil.cleaner.concurrency", "3",
+                "vigil.cleaner.consumer.poll-timeout", "100ms",
+                "vigil.cleaner.kubernetes.master-url", "http://127.0.0.1:8001"));
         try (ApplicationContext context = ApplicationContext.run(properties)) {
             CleanerSettings settings = context.getBean(CleanerSettings.class);
 
@@ -128,6 +133,8 @@ class ApplicationTest {
             assertThat(settings.runLabelKey()).isEqualTo("vigil.dev/run");
             assertThat(settings.orphanAge()).isEqualTo(Duration.ofHours(2));
             assertThat(settings.retry().attempts()).isEqualTo(2);
+            assertThat(settings.service()).isEqualTo(new CleanerSettings.Service(3, "vigil-k8s-cleaner",
+                    Duration.ofMillis(100), "http://127.0.0.1:8001"));
             assertThat(context.getBean(KafkaSettings.class).clientConfig()).isEqualTo(Map.of(
                     "bootstrap.servers", "kafka-1:9093,kafka-2:9093", "security.protocol", "SSL"));
         }

@@ -16,9 +16,7 @@ public final class TestSettings {
 
     public static CleanerSettings allowing(String... namespaces) {
         return CleanerSettings.of(List.of(namespaces),
-                List.of("Deployment", "StatefulSet", "Job", "Service", "Pod", "ConfigMap", "Secret",
-                        "PersistentVolumeClaim", "Ingress"),
-                "session", "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10), Duration.ofMinutes(10),
-                FAST_RETRY, 1000);
+                CleanerSettings.DEFAULT_KINDS, "session", "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10),
+                Duration.ofMinutes(10), FAST_RETRY, 1000, CleanerSettings.Service.DEFAULTS);
     }
 }

@@ -1,91 +1,49 @@
 package dev.vigil.run;
 
-import io.micronaut.context.annotation.ConfigurationProperties;
+import dev.vigil.contracts.ConfigLookup;
 import java.time.Duration;
 
-/** {@code vigil.runs.*}: default timeouts, their limits, and stop retries (env {@code VIGIL_RUNS_*}). */
-@ConfigurationProperties("vigil.runs")
-public class RunSettings {
+/**
+ * run-service's configuration, read once at start by {@link #from}, where every default is written:
+ * {@code vigil.runs.*} (env {@code VIGIL_RUNS_*}), {@code vigil.heartbeats.secret} and {@code vigil.security.*}.
+ *
+ * @param defaultHeartbeatTimeout a run's heartbeat timeout when its create request does not give one
+ * @param defaultStartTimeout its start timeout (create to first heartbeat)
+ * @param defaultStopTimeout its stop timeout (stop requested to finished)
+ * @param defaultMaxDuration its longest life
+ * @param minTimeout the shortest timeout a request may ask for
+ * @param maxTimeout the longest heartbeat, start or stop timeout a request may ask for
+ * @param maxMaxDuration the longest life a request may ask for (the cleaner's {@code max-run-duration})
+ * @param maxStopAttempts stops sent to a live agent that does not act on them before the run is forced
+ * @param runLabelKey the label naming a run on its Kubernetes resources, unless the request names another
+ * @param heartbeatSecret signs the per-attempt heartbeat tokens and agent credentials (the sweeper verifies them
+ *        with the same secret); null: none are issued
+ * @param security how bearer tokens are checked
+ */
+public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStartTimeout, Duration defaultStopTimeout,
+                          Duration defaultMaxDuration, Duration minTimeout, Duration maxTimeout, Duration maxMaxDuration,
+                          int maxStopAttempts, String runLabelKey, String heartbeatSecret, Security security) {
 
-    private Duration defaultHeartbeatTimeout = Duration.ofSeconds(30);
-    private Duration defaultStartTimeout = Duration.ofMinutes(2);
-    private Duration defaultStopTimeout = Duration.ofSeconds(45);
-    private Duration defaultMaxDuration = Duration.ofHours(6);
-    private Duration minTimeout = Duration.ofSeconds(1);
-    private Duration maxTimeout = Duration.ofDays(1);
-    private Duration maxMaxDuration = Duration.ofDays(30);
-    private int maxStopAttempts = 3;
-    private String runLabelKey = "session";
-
-    public Duration getDefaultHeartbeatTimeout() {
-        return defaultHeartbeatTimeout;
+    /**
+     * The HS256 key bearer tokens are signed with (env {@code VIGIL_JWT_SECRET}), and the issuer and audience they must
+     * name; each null when unset or blank.
+     */
+    public record Security(String jwtSecret, String issuer, String audience) {
     }
 
-    public void setDefaultHeartbeatTimeout(Duration value) {
-        this.defaultHeartbeatTimeout = value;
-    }
-
-    public Duration getDefaultStartTimeout() {
-        return defaultStartTimeout;
-    }
-
-    public void setDefaultStartTimeout(Duration value) {
-        this.defaultStartTimeout = value;
-    }
-
-    public Duration getDefaultStopTimeout() {
-        return defaultStopTimeout;
-    }
-
-    public void setDefaultStopTimeout(Duration value) {
-        this.defaultStopTimeout = value;
-    }
-
-    public Duration getDefaultMaxDuration() {
-        return defaultMaxDuration;
-    }
-
-    public void setDefaultMaxDuration(Duration value) {
-        this.defaultMaxDuration = value;
-    }
-
-    public Duration getMinTimeout() {
-        return minTimeout;
-    }
-
-    public void setMinTimeout(Duration value) {
-        this.minTimeout = value;
-    }
-
-    public Duration getMaxTimeout() {
-        return maxTimeout;
-    }
-
-    public void setMaxTimeout(Duration value) {
-        this.maxTimeout = value;
-    }
-
-    public Duration getMaxMaxDuration() {
-        return maxMaxDuration;
-    }
-
-    public void setMaxMaxDuration(Duration value) {
-        this.maxMaxDuration = value;
-    }
-
-    public int getMaxStopAttempts() {
-        return maxStopAttempts;
-    }
-
-    public void setMaxStopAttempts(int value) {
-        this.maxStopAttempts = value;
-    }
-
-    public String getRunLabelKey() {
-        return runLabelKey;
-    }
-
-    public void setRunLabelKey(String value) {
-        this.runLabelKey = value;
+    public static RunSettings from(ConfigLookup config) {
+        return new RunSettings(
+                config.duration("vigil.runs.default-heartbeat-timeout", Duration.ofSeconds(30)),
+                config.duration("vigil.runs.default-start-timeout", Duration.ofMinutes(2)),
+                config.duration("vigil.runs.default-stop-timeout", Duration.ofSeconds(45)),
+                config.duration("vigil.runs.default-max-duration", Duration.ofHours(6)),
+                config.duration("vigil.runs.min-timeout", Duration.ofSeconds(1)),
+                config.duration("vigil.runs.max-timeout", Duration.ofDays(1)),
+                config.duration("vigil.runs.max-max-duration", Duration.ofDays(30)),
+                config.integer("vigil.runs.max-stop-attempts", 3),
+                config.text("vigil.runs.run-label-key", "session"),
+                config.text("vigil.heartbeats.secret", null),
+                new Security(config.text("vigil.security.jwt-secret", null), config.text("vigil.security.issuer", null),
+                        config.text("vigil.security.audience", null)));
     }
 }

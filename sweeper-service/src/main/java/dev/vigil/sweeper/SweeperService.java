@@ -1,15 +1,12 @@
 package dev.vigil.sweeper;
 
 import dev.vigil.contracts.KafkaSettings;
-import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.topic.BrokerWait;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.sweeper.run.RunSweeper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
-import io.micronaut.context.annotation.Value;
-import io.micronaut.core.annotation.Nullable;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
 import java.util.List;
@@ -47,19 +44,16 @@ public class SweeperService implements AutoCloseable {
     private final StreamFailures failures = new StreamFailures(java.time.Clock.systemUTC(), Duration.ofMinutes(5));
     private final RestoreCount restored = new RestoreCount();
 
-    public SweeperService(SweeperSettings settings, KafkaSettings kafka, MeterRegistry registry,
-                          @Value("${vigil.heartbeats.require-token:false}") boolean requireToken,
-                          @Nullable @Value("${vigil.heartbeats.secret:}") String heartbeatSecret) {
+    public SweeperService(SweeperSettings settings, KafkaSettings kafka, MeterRegistry registry) {
         TopicCatalog topics = kafka.provisionTopics();
         List<String> inputs = List.of(topics.heartbeats().name(), topics.agentHeartbeats().name(), topics.runEvents().name());
         BrokerWait.until("check the sweeper's topics", kafka.brokerWait(),
                 () -> checkTimestamps(kafka.clientConfig(), inputs));
 
-        // Without the secret, a sweeper told to require tokens refuses to start (HeartbeatTokens says why).
-        SweeperConfig config = settings.toConfig().requiringTokens(requireToken ? new HeartbeatTokens(heartbeatSecret) : null);
+        SweeperConfig config = settings.sweeperConfig();
         SweeperMetrics metrics = new SweeperMetrics(registry);
         streams = newStreams(SweeperTopology.build(topics, config, metrics, true), streamsConfig(settings, kafka),
-                settings.getStateDirLockWait());
+                settings.stateDirLockWait());
         streams.setUncaughtExceptionHandler(e -> {
             failures.record(e);
             LOG.error("sweeper stream thread died ({} time(s) in 5 min); replacing it", failures.recent(), e);
@@ -72,8 +66,8 @@ public class SweeperService implements AutoCloseable {
         streams.start();
         ticker = new WatermarkTicker(kafka.clientConfig(), inputs, this::activePartitions);
         ticker.start(config.tickInterval(), config.blackoutThreshold().dividedBy(2));
-        LOG.info("sweeper {} started on {} (topics {}*, heartbeat tokens {})", settings.getApplicationId(),
-                kafka.bootstrapServers(), kafka.topicPrefix(), requireToken ? "required" : "not required");
+        LOG.info("sweeper {} started on {} (topics {}*, heartbeat tokens {})", settings.applicationId(),
+                kafka.bootstrapServers(), kafka.topicPrefix(), settings.requireToken() ? "required" : "not required");
     }
 
     /**
@@ -199,12 +193,12 @@ public class SweeperService implements AutoCloseable {
     public static Properties streamsConfig(SweeperSettings settings, KafkaSettings kafka) {
         Properties props = new Properties();
         props.putAll(kafka.clientConfig());
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.getApplicationId());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.getCommitInterval().toMillis());
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.getStreamThreads());
-        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.getStandbyReplicas());
-        props.put(StreamsConfig.STATE_DIR_CONFIG, settings.getStateDir());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval().toMillis());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads());
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, settings.standbyReplicas());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir());
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) kafka.replicationFactor());
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);

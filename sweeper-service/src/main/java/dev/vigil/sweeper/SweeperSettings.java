@@ -1,156 +1,58 @@
 package dev.vigil.sweeper;
 
-import io.micronaut.context.annotation.ConfigurationProperties;
+import dev.vigil.contracts.ConfigLookup;
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import java.time.Duration;
 
-/** {@code vigil.sweeper.*} in application.yml (env: {@code VIGIL_SWEEPER_*}). */
-@ConfigurationProperties("vigil.sweeper")
-public class SweeperSettings {
+/**
+ * The sweeper service's configuration, {@code vigil.sweeper.*} and {@code vigil.heartbeats.*} (env
+ * {@code VIGIL_SWEEPER_*}, {@code VIGIL_HEARTBEATS_*}), read once at start by {@link #from}; every default
+ * is written there or, for the detection tunables, in {@link SweeperConfig#defaults()}.
+ *
+ * @param applicationId the Kafka Streams application id (consumer group, internal topic prefix)
+ * @param stateDir where the local state stores live
+ * @param streamThreads stream threads per instance
+ * @param standbyReplicas warm copies of each task's state on other instances, so a task that moves (an instance
+ *        dies, leaves or joins) resumes from a caught-up copy instead of restoring its changelog first
+ * @param commitInterval how often a task commits (exactly-once: how long its output waits to be visible)
+ * @param stateDirLockWait how long to wait at start for a state directory another process still holds
+ * @param requireToken heartbeats without their attempt's token are dead-lettered (needs {@code heartbeatSecret})
+ * @param heartbeatSecret the secret run-service signs heartbeat tokens with; may be null when tokens are not required
+ * @param detection the detection tunables (ticks, blackouts, intervals, retentions)
+ */
+public record SweeperSettings(String applicationId, String stateDir, int streamThreads, int standbyReplicas,
+                              Duration commitInterval, Duration stateDirLockWait, boolean requireToken,
+                              String heartbeatSecret, SweeperConfig detection) {
 
-    private String applicationId = "vigil-sweeper";
-    private String stateDir = System.getProperty("java.io.tmpdir") + "/vigil-sweeper";
-    private int streamThreads = 1;
+    public static SweeperSettings from(ConfigLookup config) {
+        SweeperConfig defaults = SweeperConfig.defaults();
+        return new SweeperSettings(
+                config.text("vigil.sweeper.application-id", "vigil-sweeper"),
+                config.text("vigil.sweeper.state-dir", System.getProperty("java.io.tmpdir") + "/vigil-sweeper"),
+                config.integer("vigil.sweeper.stream-threads", 1),
+                config.integer("vigil.sweeper.standby-replicas", 1),
+                config.duration("vigil.sweeper.commit-interval", Duration.ofMillis(50)),
+                config.duration("vigil.sweeper.state-dir-lock-wait", Duration.ofSeconds(60)),
+                config.flag("vigil.heartbeats.require-token", false),
+                config.text("vigil.heartbeats.secret", null),
+                new SweeperConfig(
+                        config.duration("vigil.sweeper.tick-interval", defaults.tickInterval()),
+                        config.duration("vigil.sweeper.punctuate-interval", defaults.punctuateInterval()),
+                        config.duration("vigil.sweeper.blackout-threshold", defaults.blackoutThreshold()),
+                        config.duration("vigil.sweeper.progress-interval", defaults.progressInterval()),
+                        config.duration("vigil.sweeper.liveness-interval", defaults.livenessInterval()),
+                        config.duration("vigil.sweeper.finished-retention", defaults.finishedRetention()),
+                        config.duration("vigil.sweeper.unknown-retention", defaults.unknownRetention()),
+                        config.duration("vigil.sweeper.agent-grace", defaults.defaultAgentGrace()),
+                        config.duration("vigil.sweeper.agent-retention", defaults.agentRetention()),
+                        defaults.maxDuePerPunctuation(), null));
+    }
+
     /**
-     * Warm copies of each task's state on other instances, so a task that moves (an instance dies,
-     * leaves or joins) resumes from a caught-up copy instead of restoring its changelog first.
+     * The detection configuration, requiring heartbeat tokens if configured to; without the secret a sweeper
+     * told to require them refuses to start ({@link HeartbeatTokens} says why).
      */
-    private int standbyReplicas = 1;
-    private Duration commitInterval = Duration.ofMillis(50);
-    /** How long to wait at start for a state directory another process still holds. */
-    private Duration stateDirLockWait = Duration.ofSeconds(60);
-    private Duration tickInterval = SweeperConfig.defaults().tickInterval();
-    private Duration punctuateInterval = SweeperConfig.defaults().punctuateInterval();
-    private Duration blackoutThreshold = SweeperConfig.defaults().blackoutThreshold();
-    private Duration progressInterval = SweeperConfig.defaults().progressInterval();
-    private Duration livenessInterval = SweeperConfig.defaults().livenessInterval();
-    private Duration finishedRetention = SweeperConfig.defaults().finishedRetention();
-    private Duration unknownRetention = SweeperConfig.defaults().unknownRetention();
-    private Duration agentGrace = SweeperConfig.defaults().defaultAgentGrace();
-    private Duration agentRetention = SweeperConfig.defaults().agentRetention();
-
-    public SweeperConfig toConfig() {
-        return new SweeperConfig(tickInterval, punctuateInterval, blackoutThreshold, progressInterval,
-                livenessInterval, finishedRetention, unknownRetention, agentGrace, agentRetention,
-                SweeperConfig.defaults().maxDuePerPunctuation(), null);
-    }
-
-    public String getApplicationId() {
-        return applicationId;
-    }
-
-    public void setApplicationId(String applicationId) {
-        this.applicationId = applicationId;
-    }
-
-    public String getStateDir() {
-        return stateDir;
-    }
-
-    public void setStateDir(String stateDir) {
-        this.stateDir = stateDir;
-    }
-
-    public int getStreamThreads() {
-        return streamThreads;
-    }
-
-    public void setStreamThreads(int streamThreads) {
-        this.streamThreads = streamThreads;
-    }
-
-    public int getStandbyReplicas() {
-        return standbyReplicas;
-    }
-
-    public void setStandbyReplicas(int standbyReplicas) {
-        this.standbyReplicas = standbyReplicas;
-    }
-
-    public Duration getStateDirLockWait() {
-        return stateDirLockWait;
-    }
-
-    public void setStateDirLockWait(Duration stateDirLockWait) {
-        this.stateDirLockWait = stateDirLockWait;
-    }
-
-    public Duration getCommitInterval() {
-        return commitInterval;
-    }
-
-    public void setCommitInterval(Duration commitInterval) {
-        this.commitInterval = commitInterval;
-    }
-
-    public Duration getTickInterval() {
-        return tickInterval;
-    }
-
-    public void setTickInterval(Duration tickInterval) {
-        this.tickInterval = tickInterval;
-    }
-
-    public Duration getPunctuateInterval() {
-        return punctuateInterval;
-    }
-
-    public void setPunctuateInterval(Duration punctuateInterval) {
-        this.punctuateInterval = punctuateInterval;
-    }
-
-    public Duration getBlackoutThreshold() {
-        return blackoutThreshold;
-    }
-
-    public void setBlackoutThreshold(Duration blackoutThreshold) {
-        this.blackoutThreshold = blackoutThreshold;
-    }
-
-    public Duration getProgressInterval() {
-        return progressInterval;
-    }
-
-    public void setProgressInterval(Duration progressInterval) {
-        this.progressInterval = progressInterval;
-    }
-
-    public Duration getLivenessInterval() {
-        return livenessInterval;
-    }
-
-    public void setLivenessInterval(Duration livenessInterval) {
-        this.livenessInterval = livenessInterval;
-    }
-
-    public Duration getFinishedRetention() {
-        return finishedRetention;
-    }
-
-    public void setFinishedRetention(Duration finishedRetention) {
-        this.finishedRetention = finishedRetention;
-    }
-
-    public Duration getUnknownRetention() {
-        return unknownRetention;
-    }
-
-    public void setUnknownRetention(Duration unknownRetention) {
-        this.unknownRetention = unknownRetention;
-    }
-
-    public Duration getAgentGrace() {
-        return agentGrace;
-    }
-
-    public void setAgentGrace(Duration agentGrace) {
-        this.agentGrace = agentGrace;
-    }
-
-    public Duration getAgentRetention() {
-        return agentRetention;
-    }
-
-    public void setAgentRetention(Duration agentRetention) {
-        this.agentRetention = agentRetention;
+    public SweeperConfig sweeperConfig() {
+        return requireToken ? detection.requiringTokens(new HeartbeatTokens(heartbeatSecret)) : detection;
     }
 }

@@ -4,12 +4,14 @@ import static dev.vigil.sweeper.SweeperHarness.timeouts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vigil.contracts.ConfigLookup;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.RunActivity;
 import dev.vigil.contracts.event.RunTimeouts;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -43,11 +45,11 @@ class ProgressReportTest {
 
     @Test
     void aLivenessIntervalLongerThanTheContractsBoundIsRefusedBecauseRunServiceWouldCallLiveRunsStuck() {
-        SweeperSettings settings = new SweeperSettings();
-        settings.setLivenessInterval(Duration.ofSeconds(ProgressReported.MAX_LIVENESS_SECONDS));
-        assertThat(settings.toConfig().livenessInterval()).isEqualTo(Duration.ofSeconds(30));
-        settings.setLivenessInterval(Duration.ofSeconds(ProgressReported.MAX_LIVENESS_SECONDS + 1));
-        assertThatThrownBy(settings::toConfig)
+        String key = "vigil.sweeper.liveness-interval";
+        Duration longest = Duration.ofSeconds(ProgressReported.MAX_LIVENESS_SECONDS);
+        assertThat(SweeperSettings.from(ConfigLookup.of(Map.of(key, longest))).detection().livenessInterval())
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThatThrownBy(() -> SweeperSettings.from(ConfigLookup.of(Map.of(key, longest.plusSeconds(1)))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("liveness-interval");
     }
 

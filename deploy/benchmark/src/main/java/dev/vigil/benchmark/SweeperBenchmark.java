@@ -1,5 +1,6 @@
 package dev.vigil.benchmark;
 
+import dev.vigil.contracts.ConfigLookup;
 import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.RunCreated;
@@ -312,12 +313,10 @@ final class SweeperBenchmark {
     }
 
     private KafkaStreams startSweeper(SweeperMetrics metrics, Path stateDir, int threads) throws InterruptedException {
-        SweeperSettings settings = new SweeperSettings();
-        settings.setApplicationId("bench-sweeper");
-        settings.setStateDir(stateDir.toString());
-        settings.setStreamThreads(threads);
+        SweeperSettings settings = SweeperSettings.from(ConfigLookup.of(Map.of("vigil.sweeper.application-id", "bench-sweeper",
+                "vigil.sweeper.state-dir", stateDir.toString(), "vigil.sweeper.stream-threads", threads)));
         KafkaSettings kafka = KafkaSettings.local(broker.bootstrapServers(), TOPICS.prefix());
-        KafkaStreams streams = new KafkaStreams(SweeperTopology.build(TOPICS, settings.toConfig(), metrics, true),
+        KafkaStreams streams = new KafkaStreams(SweeperTopology.build(TOPICS, settings.sweeperConfig(), metrics, true),
                 SweeperService.streamsConfig(settings, kafka));
         streams.start();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

@@ -15,12 +15,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every environment variable a manifest gives a service is one that service reads: a placeholder in
- * its application.yml or logback.xml, or the environment form of one of its keys. A variable no service reads is a
+ * its application.yml or logback.xml, or the environment form of one of its keys, in application.yml or read
+ * by its settings records (a {@code "vigil.…"} literal in its sources or in contracts'). A variable no service reads is a
  * setting an operator believes in and nothing applies (the sweeper once read {@code vigil.sweeper.create-topics}
  * while the others read {@code vigil.kafka.create-topics}).
  */
@@ -30,6 +32,7 @@ class ServiceConfigKeysTest {
     private static final List<String> PASSED_THROUGH = List.of("VIGIL_KAFKA_CLIENT_", "JAVA_TOOL_OPTIONS",
             "MICRONAUT_ENVIRONMENTS", "JDK_JAVA_OPTIONS");
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z0-9_]+)");
+    private static final Pattern KEY_IN_CODE = Pattern.compile("\"(vigil\\.[a-z0-9.-]+)\"");
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.vigil.manifests.Repo#overlays")
@@ -53,12 +56,26 @@ class ServiceConfigKeysTest {
             read.add(placeholders.group(1));
         }
         keys("", new ObjectMapper(new YAMLFactory()).readTree(yml.toFile()), read);
+        for (String sources : List.of(service, "contracts")) {
+            try (Stream<Path> files = Files.walk(Repo.root().resolve(sources).resolve("src/main/java"))) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    Matcher keys = KEY_IN_CODE.matcher(Files.readString(file));
+                    while (keys.find()) {
+                        read.add(envForm(keys.group(1)));
+                    }
+                }
+            }
+        }
         return read;
+    }
+
+    private static String envForm(String key) {
+        return key.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT);
     }
 
     private static void keys(String prefix, JsonNode node, Set<String> read) {
         if (!node.isObject()) {
-            read.add(prefix.replace('.', '_').replace('-', '_').toUpperCase(Locale.ROOT));
+            read.add(envForm(prefix));
             return;
         }
         for (Map.Entry<String, JsonNode> field : (Iterable<Map.Entry<String, JsonNode>>) node::fields) {

@@ -3,11 +3,11 @@ package dev.vigil.cleaner.events;
 import dev.vigil.cleaner.output.CleanerOutput;
 import dev.vigil.cleaner.runstate.KafkaRunStateChangelog;
 import dev.vigil.cleaner.runstate.RunStateStore;
+import dev.vigil.cleaner.settings.CleanerSettings;
 import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.topic.TopicCatalog;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Property;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.naming.conventions.StringConvention;
@@ -61,20 +61,17 @@ public class KafkaClientFactory {
 
     @Singleton
     @Requires(property = "vigil.cleaner.consumer.enabled", notEquals = "false")
-    RunEventLoop runEventLoop(KafkaSettings kafka,
-                              @Property(name = "vigil.cleaner.consumer.group-id") String groupId,
-                              @Property(name = "vigil.cleaner.consumer.poll-timeout") Duration pollTimeout,
-                              TopicCatalog catalog, RunEventProcessor processor, RunStateStore store,
+    RunEventLoop runEventLoop(KafkaSettings kafka, CleanerSettings settings, TopicCatalog catalog, RunEventProcessor processor, RunStateStore store,
                               CleanerOutput output, KafkaRunStateChangelog changelog) {
         Map<String, Object> config = kafka.clientConfig();
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, CLIENT_ID);
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, settings.service().consumerGroupId());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         return new RunEventLoop(consumer, catalog.runEvents().name(), processor, store, output, Clock.systemUTC(),
-                pollTimeout, changelog::restoreInto);
+                settings.service().pollTimeout(), changelog::restoreInto);
     }
 }

@@ -20,7 +20,7 @@ public class GarbageCollectionJob {
         this.collector = collector;
     }
 
-    @Scheduled(fixedDelay = "${vigil.cleaner.gc.interval:5m}", initialDelay = "${vigil.cleaner.gc.initial-delay:1m}")
+    @Scheduled(fixedDelay = "${vigil.cleaner.gc.interval}", initialDelay = "${vigil.cleaner.gc.initial-delay}")
     void sweep() {
         try {
             collector.sweep();

@@ -1,12 +1,12 @@
 package dev.vigil.cleaner.kubernetes;
 
+import dev.vigil.cleaner.settings.CleanerSettings;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micronaut.context.annotation.Bean;
 import io.micronaut.context.annotation.Factory;
-import io.micronaut.context.annotation.Property;
 import jakarta.inject.Singleton;
 
 /**
@@ -18,10 +18,10 @@ public class KubernetesClientFactory {
 
     @Singleton
     @Bean(preDestroy = "close")
-    KubernetesClient kubernetesClient(@Property(name = "vigil.cleaner.kubernetes.master-url", defaultValue = "")
-                                      String masterUrl) {
+    KubernetesClient kubernetesClient(CleanerSettings settings) {
+        String masterUrl = settings.service().kubernetesMasterUrl();
         // Retries are KubernetesRetry's, which logs and bounds them; the client's own would multiply them.
-        Config config = masterUrl.isBlank()
+        Config config = masterUrl == null
                 ? new ConfigBuilder(Config.autoConfigure(null))
                         .withRequestRetryBackoffLimit(0)
                         .build()

@@ -1,6 +1,7 @@
 package dev.vigil.cleaner.settings;
 
 import dev.vigil.cleaner.kubernetes.ResourceKind;
+import dev.vigil.contracts.ConfigLookup;
 import dev.vigil.contracts.Labels;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -24,10 +25,54 @@ import java.util.regex.Pattern;
  * @param maxRunDuration the longest a run may live (run-service's {@code vigil.runs.max-max-duration})
  * @param retry how Kubernetes calls are retried
  * @param maxTrackedRuns how many runs the run state store keeps before it forgets the oldest finished ones
+ * @param service how the service reads and reaches its inputs
  */
 public record CleanerSettings(Set<String> namespaces, List<ResourceKind> kinds, String runLabelKey,
                               String managedByKey, String managedByValue, Duration orphanAge,
-                              Duration maxRunDuration, RetryPolicy retry, int maxTrackedRuns) {
+                              Duration maxRunDuration, RetryPolicy retry, int maxTrackedRuns, Service service) {
+
+    /** The kinds deleted by default, in this order. */
+    public static final List<String> DEFAULT_KINDS = List.of("Deployment", "StatefulSet", "Job", "Service", "Pod",
+            "ConfigMap", "Secret", "PersistentVolumeClaim", "Ingress");
+
+    /**
+     * @param concurrency how many runs' cleanups run at once (one run's finishes stay in order)
+     * @param consumerGroupId the run-events consumer group
+     * @param pollTimeout the run-events consumer's poll timeout
+     * @param kubernetesMasterUrl an API server to use (e.g. {@code kubectl proxy}'s); null: configured like
+     *        {@code kubectl} (in-cluster service account, else kubeconfig)
+     */
+    public record Service(int concurrency, String consumerGroupId, Duration pollTimeout, String kubernetesMasterUrl) {
+
+        public static final Service DEFAULTS = new Service(8, "vigil-k8s-cleaner", Duration.ofMillis(500), null);
+
+        public Service {
+            require(concurrency > 0, "concurrency must be positive");
+        }
+    }
+
+    /**
+     * The cleaner's configuration, {@code vigil.cleaner.*} (env {@code VIGIL_CLEANER_*}), read once at start; every
+     * default is written here.
+     */
+    public static CleanerSettings from(ConfigLookup config) {
+        Duration maxRunDuration = config.duration("vigil.cleaner.max-run-duration", Duration.ofDays(30));
+        return of(config.list("vigil.cleaner.namespaces", List.of("agents")),
+                config.list("vigil.cleaner.kinds", DEFAULT_KINDS),
+                config.text("vigil.cleaner.run-label-key", "session"),
+                config.text("vigil.cleaner.managed-by-label-key", "app.kubernetes.io/managed-by"),
+                config.text("vigil.cleaner.managed-by-label-value", "vigil"),
+                config.duration("vigil.cleaner.gc.orphan-age", maxRunDuration.plusDays(1)),
+                maxRunDuration,
+                new RetryPolicy(config.integer("vigil.cleaner.retry.attempts", 5),
+                        config.duration("vigil.cleaner.retry.initial-backoff", Duration.ofMillis(200)),
+                        config.duration("vigil.cleaner.retry.max-backoff", Duration.ofSeconds(5))),
+                config.integer("vigil.cleaner.state.max-runs", 1_000_000),
+                new Service(config.integer("vigil.cleaner.concurrency", Service.DEFAULTS.concurrency()),
+                        config.text("vigil.cleaner.consumer.group-id", Service.DEFAULTS.consumerGroupId()),
+                        config.duration("vigil.cleaner.consumer.poll-timeout", Service.DEFAULTS.pollTimeout()),
+                        config.text("vigil.cleaner.kubernetes.master-url", Service.DEFAULTS.kubernetesMasterUrl())));
+    }
 
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern LABEL_KEY =
@@ -53,11 +98,11 @@ public record CleanerSettings(Set<String> namespaces, List<ResourceKind> kinds, 
     /** Builds settings from configuration text: kind names as {@link ResourceKind#parse} reads them. */
     public static CleanerSettings of(List<String> namespaces, List<String> kinds, String runLabelKey,
                                      String managedByKey, String managedByValue, Duration orphanAge,
-                                     Duration maxRunDuration, RetryPolicy retry, int maxTrackedRuns) {
+                                     Duration maxRunDuration, RetryPolicy retry, int maxTrackedRuns, Service service) {
         List<String> namespaceNames = namespaces.stream().map(String::trim).filter(ns -> !ns.isEmpty()).toList();
         List<ResourceKind> kindList = kinds.stream().filter(k -> !k.isBlank()).map(ResourceKind::parse).toList();
         return new CleanerSettings(new LinkedHashSet<>(namespaceNames), kindList, runLabelKey.trim(), managedByKey.trim(),
-                managedByValue.trim(), orphanAge, maxRunDuration, retry, maxTrackedRuns);
+                managedByValue.trim(), orphanAge, maxRunDuration, retry, maxTrackedRuns, service);
     }
 
     /** Whether anything may be deleted in {@code namespace}. */

@@ -177,7 +177,7 @@ class GarbageCollectorTest {
     @Test
     void aResourceWhoseRunLabelIsNotARunVigilKnowsIsReportedAtOnceAndDeletedOnlyPastTheOrphanAge() {
         Cleaner month = new Cleaner(client, CleanerSettings.of(List.of("agents"), List.of("Deployment"), "session",
-                MANAGED_BY, "vigil", Duration.ofDays(31), Duration.ofDays(30), TestSettings.FAST_RETRY, 100));
+                MANAGED_BY, "vigil", Duration.ofDays(31), Duration.ofDays(30), TestSettings.FAST_RETRY, 100, CleanerSettings.Service.DEFAULTS));
         month.store.apply(created("chat-91-run", 1, new CleanupTarget("agents",
                 Labels.selector("session", "chat-91-run", "ws-1", Map.of("chat", "chat-91")))));
         month.store.markReady();

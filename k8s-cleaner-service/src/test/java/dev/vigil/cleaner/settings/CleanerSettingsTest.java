@@ -13,7 +13,7 @@ class CleanerSettingsTest {
 
     private static CleanerSettings settings(List<String> namespaces, List<String> kinds, String runLabel) {
         return CleanerSettings.of(namespaces, kinds, runLabel, "app.kubernetes.io/managed-by", "vigil",
-                Duration.ofMinutes(10), Duration.ofMinutes(10), TestSettings.FAST_RETRY, 10);
+                Duration.ofMinutes(10), Duration.ofMinutes(10), TestSettings.FAST_RETRY, 10, CleanerSettings.Service.DEFAULTS);
     }
 
     @Test
@@ -48,7 +48,7 @@ class CleanerSettingsTest {
     void refusesAnOrphanAgeShorterThanTheLongestRun() {
         assertThatThrownBy(() -> CleanerSettings.of(List.of("agents"), List.of("Pod"), "session",
                 "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10), Duration.ofDays(30),
-                TestSettings.FAST_RETRY, 10))
+                TestSettings.FAST_RETRY, 10, CleanerSettings.Service.DEFAULTS))
                 .hasMessageContaining("orphan age (PT10M) must not be shorter than the longest a run may live (PT720H)");
     }
 

@@ -1,9 +1,8 @@
 package dev.vigil.run.api;
 
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
+import dev.vigil.run.RunSettings;
 import dev.vigil.run.store.RunRow;
-import io.micronaut.context.annotation.Value;
-import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 
@@ -17,8 +16,8 @@ public class HeartbeatCredentials {
 
     private final HeartbeatTokens tokens;
 
-    public HeartbeatCredentials(@Nullable @Value("${vigil.heartbeats.secret:}") String secret) {
-        this.tokens = secret == null || secret.isEmpty() ? null : new HeartbeatTokens(secret);
+    public HeartbeatCredentials(RunSettings settings) {
+        this.tokens = settings.heartbeatSecret() == null ? null : new HeartbeatTokens(settings.heartbeatSecret());
     }
 
     /** The run view with what its current attempt's worker needs to heartbeat, when tokens are issued. */

@@ -58,11 +58,11 @@ final class Requests {
         }
         RunViews.Timeouts t = body.timeouts() == null ? new RunViews.Timeouts(null, null, null, null) : body.timeouts();
         RunTimeouts timeouts = new RunTimeouts(
-                bounded("timeouts.heartbeat", t.heartbeat(), settings.getDefaultHeartbeatTimeout(), settings.getMaxTimeout(), settings),
-                bounded("timeouts.start", t.start(), settings.getDefaultStartTimeout(), settings.getMaxTimeout(), settings),
-                bounded("timeouts.stop", t.stop(), settings.getDefaultStopTimeout(), settings.getMaxTimeout(), settings),
-                bounded("timeouts.maxDuration", t.maxDuration(), settings.getDefaultMaxDuration(),
-                        settings.getMaxMaxDuration(), settings));
+                bounded("timeouts.heartbeat", t.heartbeat(), settings.defaultHeartbeatTimeout(), settings.maxTimeout(), settings),
+                bounded("timeouts.start", t.start(), settings.defaultStartTimeout(), settings.maxTimeout(), settings),
+                bounded("timeouts.stop", t.stop(), settings.defaultStopTimeout(), settings.maxTimeout(), settings),
+                bounded("timeouts.maxDuration", t.maxDuration(), settings.defaultMaxDuration(),
+                        settings.maxMaxDuration(), settings));
         RunViews.Cleanup cleanup = body.cleanup();
         NewRun run = new NewRun(body.key(), body.kind(), body.agentId(), timeouts,
                 cleanup == null ? null : cleanup.namespace(), cleanup == null ? null : cleanup.labels());
@@ -70,7 +70,7 @@ final class Requests {
             if (body.agentId() != null) {
                 Check.id(body.agentId(), "agentId");
             }
-            run.cleanup(UUID.randomUUID(), workspace, settings.getRunLabelKey());
+            run.cleanup(UUID.randomUUID(), workspace, settings.runLabelKey());
             return run;
         } catch (InvalidEventException | IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
@@ -114,8 +114,8 @@ final class Requests {
         } catch (DateTimeParseException e) {
             throw ApiError.badRequest(field + ": '" + value + "' is not an ISO-8601 duration such as PT30S or PT2H");
         }
-        if (d.compareTo(settings.getMinTimeout()) < 0 || d.compareTo(max) > 0) {
-            throw ApiError.badRequest(field + " must be between " + settings.getMinTimeout() + " and " + max + ", was " + d);
+        if (d.compareTo(settings.minTimeout()) < 0 || d.compareTo(max) > 0) {
+            throw ApiError.badRequest(field + " must be between " + settings.minTimeout() + " and " + max + ", was " + d);
         }
         return d;
     }

@@ -72,7 +72,7 @@ public class SweeperEvents {
                 metrics.ignored("stale_stop_timeout");
                 return;
             }
-            if (timeout.agentAlive() && run.stopAttempts() < settings.getMaxStopAttempts()) {
+            if (timeout.agentAlive() && run.stopAttempts() < settings.maxStopAttempts()) {
                 transitions.resendStop(run, run.stopAttempts(), SWEEPER);
                 return;
             }

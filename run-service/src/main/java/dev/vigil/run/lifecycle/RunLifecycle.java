@@ -56,7 +56,7 @@ public class RunLifecycle {
     public RunRow create(String workspace, String actor, NewRun request) {
         UUID id = UUID.randomUUID();
         Instant now = RunRows.now();
-        CleanupTarget cleanup = request.cleanup(id, workspace, settings.getRunLabelKey());
+        CleanupTarget cleanup = request.cleanup(id, workspace, settings.runLabelKey());
         RunRow row = new RunRow(id, workspace, request.key(), request.kind(), request.agentId(), 1, RunStatus.PENDING,
                 null, null, request.timeouts().heartbeat().toMillis(), request.timeouts().start().toMillis(),
                 request.timeouts().stop().toMillis(), request.timeouts().maxDuration().toMillis(),

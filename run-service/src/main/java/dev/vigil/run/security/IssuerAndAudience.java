@@ -1,5 +1,6 @@
 package dev.vigil.run.security;
 
+import dev.vigil.run.RunSettings;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.security.token.Claims;
 import io.micronaut.security.token.jwt.validator.GenericJwtClaimsValidator;
@@ -18,9 +19,9 @@ public class IssuerAndAudience<T> implements GenericJwtClaimsValidator<T> {
     private final String issuer;
     private final String audience;
 
-    public IssuerAndAudience(SecuritySettings settings) {
-        this.issuer = SecuritySettings.configured(settings.issuer());
-        this.audience = SecuritySettings.configured(settings.audience());
+    public IssuerAndAudience(RunSettings settings) {
+        this.issuer = settings.security().issuer();
+        this.audience = settings.security().audience();
     }
 
     @Override

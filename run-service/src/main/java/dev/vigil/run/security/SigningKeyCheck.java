@@ -1,5 +1,6 @@
 package dev.vigil.run.security;
 
+import dev.vigil.run.RunSettings;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.annotation.Order;
@@ -26,9 +27,9 @@ public class SigningKeyCheck {
     static final int MIN_SECRET_BYTES = 32;
     private static final Logger LOG = LoggerFactory.getLogger(SigningKeyCheck.class);
 
-    public SigningKeyCheck(SecuritySettings settings, List<SecretSignatureConfiguration> micronautSecrets,
+    public SigningKeyCheck(RunSettings settings, List<SecretSignatureConfiguration> micronautSecrets,
                            List<JwksSignatureConfiguration> jwks, Environment environment) {
-        List<String> problems = problems(SecuritySettings.configured(settings.jwtSecret()), micronautSecrets, jwks.size());
+        List<String> problems = problems(settings.security().jwtSecret(), micronautSecrets, jwks.size());
         if (!problems.isEmpty()) {
             throw new Refused(String.join("; ", problems));
         }

@@ -1,5 +1,6 @@
 package dev.vigil.run.security;
 
+import dev.vigil.run.RunSettings;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.annotation.Requires;
 import io.micronaut.security.token.jwt.signature.SignatureConfiguration;
@@ -21,9 +22,9 @@ class SigningSecret {
     @Singleton
     @Named(NAME)
     @Requires(property = "vigil.security.jwt-secret", pattern = ".*\\S.*")
-    SignatureConfiguration secret(SecuritySettings settings) {
+    SignatureConfiguration secret(RunSettings settings) {
         SecretSignatureConfiguration secret = new SecretSignatureConfiguration(NAME);
-        secret.setSecret(settings.jwtSecret());
+        secret.setSecret(settings.security().jwtSecret());
         return new SecretSignature(secret);
     }
 }

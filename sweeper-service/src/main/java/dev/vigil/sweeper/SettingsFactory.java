@@ -1,14 +1,20 @@
 package dev.vigil.sweeper;
 
+import dev.vigil.contracts.ConfigLookup;
 import dev.vigil.contracts.KafkaSettings;
 import io.micronaut.context.annotation.Factory;
 import io.micronaut.context.env.Environment;
 import io.micronaut.core.naming.conventions.StringConvention;
 import jakarta.inject.Singleton;
 
-/** How this service reaches Kafka: {@link KafkaSettings}, the same keys in every service. */
+/** The service's configuration, read once: {@link SweeperSettings} and {@link KafkaSettings} (the same keys in every service). */
 @Factory
-public class KafkaSettingsFactory {
+public class SettingsFactory {
+
+    @Singleton
+    SweeperSettings settings(Environment config) {
+        return SweeperSettings.from(config::getProperty);
+    }
 
     @Singleton
     KafkaSettings kafka(Environment config) {

@@ -7,9 +7,17 @@ import io.micronaut.context.env.Environment;
 import io.micronaut.core.naming.conventions.StringConvention;
 import jakarta.inject.Singleton;
 
-/** How this service reaches Kafka ({@link KafkaSettings}), and the topic catalogue, provisioned at start. */
+/**
+ * The service's configuration, read once: {@link RunSettings} and {@link KafkaSettings} (the same keys in every
+ * service); and the topic catalogue, provisioned at start.
+ */
 @Factory
-public class Topics {
+public class SettingsFactory {
+
+    @Singleton
+    RunSettings settings(Environment config) {
+        return RunSettings.from(config::getProperty);
+    }
 
     @Singleton
     KafkaSettings kafka(Environment config) {

@@ -1,0 +1,53 @@
+package dev.vigil.contracts;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A typed configuration lookup: how every service builds its one immutable settings record
+ * ({@link KafkaSettings}, and each service's own) from its configuration, Micronaut's
+ * {@code Environment::getProperty} in the services (application.yml, then env vars such as
+ * {@code VIGIL_SWEEPER_TICK_INTERVAL} for {@code vigil.sweeper.tick-interval}), a map in tests.
+ * Each default is written once, where the record reads its key.
+ */
+@FunctionalInterface
+public interface ConfigLookup {
+
+    <T> Optional<T> get(String key, Class<T> type);
+
+    /** Values already of the type asked for: for tests, benchmarks and the local stack. */
+    static ConfigLookup of(Map<String, ?> values) {
+        return new ConfigLookup() {
+            @Override
+            public <T> Optional<T> get(String key, Class<T> type) {
+                return Optional.ofNullable(values.get(key)).map(type::cast);
+            }
+        };
+    }
+
+    default Duration duration(String key, Duration fallback) {
+        return get(key, Duration.class).orElse(fallback);
+    }
+
+    default int integer(String key, int fallback) {
+        return get(key, Integer.class).orElse(fallback);
+    }
+
+    default boolean flag(String key, boolean fallback) {
+        return get(key, Boolean.class).orElse(fallback);
+    }
+
+    /** The text at {@code key}, trimmed; {@code fallback} when it is unset or blank. */
+    default String text(String key, String fallback) {
+        return get(key, String.class).map(String::trim).filter(value -> !value.isEmpty()).orElse(fallback);
+    }
+
+    /** A comma-separated (or YAML) list, entries trimmed, blanks dropped. */
+    default List<String> list(String key, List<String> fallback) {
+        return get(key, String[].class).map(values -> Arrays.stream(values).map(String::trim)
+                .filter(value -> !value.isEmpty()).toList()).orElse(fallback);
+    }
+}

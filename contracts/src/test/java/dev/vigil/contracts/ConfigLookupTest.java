@@ -1,0 +1,28 @@
+package dev.vigil.contracts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLookupTest {
+
+    @Test
+    void unsetAndBlankValuesFallBackAndSetOnesAreTrimmed() {
+        ConfigLookup config = ConfigLookup.of(Map.of("a.text", "  x ", "a.blank", "  ", "a.list", new String[] {" p ", "", "q"},
+                "a.duration", Duration.ofSeconds(3), "a.int", 7, "a.flag", false));
+
+        assertThat(config.text("a.text", "d")).isEqualTo("x");
+        assertThat(config.text("a.blank", "d")).isEqualTo("d");
+        assertThat(config.text("a.unset", null)).isNull();
+        assertThat(config.list("a.list", List.of())).containsExactly("p", "q");
+        assertThat(config.list("a.unset", List.of("d"))).containsExactly("d");
+        assertThat(config.duration("a.duration", Duration.ZERO)).isEqualTo(Duration.ofSeconds(3));
+        assertThat(config.duration("a.unset", Duration.ZERO)).isEqualTo(Duration.ZERO);
+        assertThat(config.integer("a.int", 1)).isEqualTo(7);
+        assertThat(config.flag("a.flag", true)).isFalse();
+        assertThat(config.flag("a.unset", true)).isTrue();
+    }
+}

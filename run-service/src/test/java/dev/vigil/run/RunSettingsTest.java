@@ -1,0 +1,46 @@
+package dev.vigil.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.context.env.Environment;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The settings the service reads from its application.yml and overrides, with no database (the context is not started). */
+class RunSettingsTest {
+
+    private static RunSettings read(Map<String, Object> properties) {
+        try (ApplicationContext context = ApplicationContext.builder().properties(properties).build()) {
+            Environment environment = context.getEnvironment().start();
+            return RunSettings.from(environment::getProperty);
+        }
+    }
+
+    @Test
+    void defaults() {
+        RunSettings settings = read(Map.of());
+
+        assertThat(settings.defaultHeartbeatTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.defaultStartTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(settings.maxMaxDuration()).isEqualTo(Duration.ofDays(30));
+        assertThat(settings.maxStopAttempts()).isEqualTo(3);
+        assertThat(settings.runLabelKey()).isEqualTo("session");
+        // application.yml's ${VIGIL_…:} placeholders are empty when unset: the same as not configured.
+        assertThat(settings.heartbeatSecret()).isNull();
+        assertThat(settings.security()).isEqualTo(new RunSettings.Security(null, null, null));
+    }
+
+    @Test
+    void overrides() {
+        RunSettings settings = read(Map.of("vigil.runs.default-heartbeat-timeout", "10s",
+                "vigil.runs.max-stop-attempts", "5", "vigil.security.issuer", " https://idp.example.com/realms/vigil ",
+                "vigil.heartbeats.secret", "0123456789abcdef0123456789abcdef"));
+
+        assertThat(settings.defaultHeartbeatTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.maxStopAttempts()).isEqualTo(5);
+        assertThat(settings.security().issuer()).isEqualTo("https://idp.example.com/realms/vigil");
+        assertThat(settings.heartbeatSecret()).isEqualTo("0123456789abcdef0123456789abcdef");
+    }
+}
