@@ -3,7 +3,6 @@ package dev.vigil.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.context.env.Environment;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,8 +12,7 @@ class RunSettingsTest {
 
     private static RunSettings read(Map<String, Object> properties) {
         try (ApplicationContext context = ApplicationContext.builder().properties(properties).build()) {
-            Environment environment = context.getEnvironment().start();
-            return RunSettings.from(environment::getProperty);
+            return RunSettings.from(context.getEnvironment().start()::getProperty);
         }
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micronaut.context.ApplicationContext;
-import io.micronaut.context.env.Environment;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,8 +13,7 @@ class SweeperSettingsTest {
 
     private static SweeperSettings read(Map<String, Object> properties) {
         try (ApplicationContext context = ApplicationContext.builder().properties(properties).build()) {
-            Environment environment = context.getEnvironment().start();
-            return SweeperSettings.from(environment::getProperty);
+            return SweeperSettings.from(context.getEnvironment().start()::getProperty);
         }
     }
 

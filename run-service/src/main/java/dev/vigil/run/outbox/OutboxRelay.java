@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * LOCKED} (so any number of replicas share the work and a run's events stay in order), sends them
  * with an idempotent producer, and deletes what the broker acknowledged — all in one transaction.
  * While the broker is away rows simply wait; a row the broker keeps rejecting for itself is marked
- * blocked after {@code vigil.outbox.max-attempts} with one ERROR and a metric.
+ * blocked after {@value #MAX_ATTEMPTS} attempts with one ERROR and a metric.
  */
 @Context
 @Requires(property = "vigil.outbox.relay-enabled", notEquals = "false")

@@ -9,10 +9,13 @@ import java.util.List;
 /**
  * What the sweeper knows of one run: its current attempt, phase, timeouts and the broker times that
  * matter, and the heartbeats of an attempt newer than any created yet (a retry's worker may beat before
- * its {@code RunCreated} is read). Kept small (a compact binary form of 160 bytes plus the agent id)
- * because there is one per tracked run.
+ * its {@code RunCreated} is read). Kept small (a compact binary form of {@value #FIXED_BYTES} bytes plus
+ * the agent id and the workspace) because there is one per tracked run.
  */
 public final class RunState {
+
+    /** The encoded size without the agent id and the workspace. */
+    static final int FIXED_BYTES = 2 + 4 + 1 + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8 + 1;
 
     /** Where the run is, as far as detection is concerned. */
     public enum Phase {
@@ -216,8 +219,7 @@ public final class RunState {
         if (space.length > 255) {
             throw new IllegalArgumentException("workspace longer than 255 bytes: " + space.length);
         }
-        ByteBuffer out = ByteBuffer.allocate(2 + 4 + 1 + agent.length + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8
-                + 1 + space.length);
+        ByteBuffer out = ByteBuffer.allocate(FIXED_BYTES + agent.length + space.length);
         out.put((byte) 3); // format version
         out.put((byte) phase.ordinal());
         out.putInt(attempt);

@@ -29,7 +29,9 @@ class RunStateTest {
         state.aheadBeat(attempt + 1, time);
         state.reportedProgress = RunState.progressHash(7L, agentId);
 
-        RunState decoded = RunState.decode(state.encode());
+        byte[] encoded = state.encode();
+        assertThat(encoded).hasSize(152 + agentId.length() + workspace.length()); // the size the docs state
+        RunState decoded = RunState.decode(encoded);
         assertThat(decoded).usingRecursiveComparison().ignoringFields("writtenHeartbeatAt").isEqualTo(state);
         assertThat(decoded.writtenHeartbeatAt).as("what was read is what is stored").isEqualTo(state.lastHeartbeatAt);
     }
