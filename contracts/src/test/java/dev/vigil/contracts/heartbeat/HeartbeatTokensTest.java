@@ -26,6 +26,7 @@ class HeartbeatTokensTest {
         assertThat(TOKENS.verifiesRun(token, runId, attempt + 1)).as("a retry's beats need the retry's token").isFalse();
         assertThat(TOKENS.verifiesRun(token, runId + "x", attempt)).isFalse();
         assertThat(HeartbeatTokens.workspaceOf(token)).isEqualTo(workspace);
+        assertThat(HeartbeatTokens.attemptOf(token)).isEqualTo(attempt);
         assertThat(token.length()).isLessThanOrEqualTo(Check.MAX_TOKEN_LENGTH);
         Heartbeat.of(runId, attempt, null, 0, null, null, token); // fits the event
         assertThat(new HeartbeatTokens("t".repeat(32)).verifiesRun(token, runId, attempt))
@@ -49,7 +50,31 @@ class HeartbeatTokensTest {
         assertThat(TOKENS.verifiesRun(null, "run-1", 1)).isFalse();
         assertThat(TOKENS.verifiesRun("", "run-1", 1)).isFalse();
         assertThat(TOKENS.verifiesRun("vr1~acme", "run-1", 1)).isFalse();
+        assertThat(TOKENS.verifiesRun("vr2~acme~1", "run-1", 1)).isFalse();
         assertThat(TOKENS.verifiesAgent(null, "acme")).isFalse();
+    }
+
+    @Property(tries = 100)
+    void tokensOfTheFirstFormStillVerifyForTheirAttemptOnly(@ForAll("ids") String workspace, @ForAll("ids") String runId,
+                                                           @ForAll @IntRange(min = 1, max = 1_000) int attempt) {
+        String v1 = HeartbeatTokens.forRunV1(TOKENS, workspace, runId, attempt);
+        assertThat(v1).startsWith("vr1~" + workspace + "~");
+        assertThat(TOKENS.verifiesRun(v1, runId, attempt)).as("a run that outlived the upgrade").isTrue();
+        assertThat(TOKENS.verifiesRun(v1, runId, attempt + 1)).isFalse();
+        assertThat(HeartbeatTokens.workspaceOf(v1)).isEqualTo(workspace);
+        assertThat(HeartbeatTokens.attemptOf(v1)).isZero();
+    }
+
+    @Example
+    void anAttemptRewrittenInTheTokenDoesNotVerify() {
+        String token = TOKENS.forRun("acme", "run-1", 1);
+        String rewritten = token.replace("~acme~1~", "~acme~2~");
+        assertThat(HeartbeatTokens.attemptOf(rewritten)).isEqualTo(2);
+        assertThat(TOKENS.verifiesRun(rewritten, "run-1", 2)).isFalse();
+        assertThat(HeartbeatTokens.attemptOf("vr2~acme~x~mac")).isZero();
+        assertThat(HeartbeatTokens.attemptOf("vr2~acme~-3~mac")).isZero();
+        assertThat(HeartbeatTokens.attemptOf("vr2~acme~99999999999~mac")).isZero();
+        assertThat(HeartbeatTokens.attemptOf("va1~acme~mac")).isZero();
     }
 
     @Example

@@ -20,15 +20,20 @@ public class HeartbeatCredentials {
         this.tokens = settings.heartbeatSecret() == null ? null : new HeartbeatTokens(settings.heartbeatSecret());
     }
 
-    /** The run view with what its current attempt's worker needs to heartbeat, when tokens are issued. */
-    RunViews.Run withHeartbeat(RunRow run) {
+    /**
+     * The run view with what its current attempt's worker needs to heartbeat, when tokens are issued.
+     *
+     * @param baseUrl run-service's address as the caller reached it (scheme, host, port)
+     */
+    RunViews.Run withHeartbeat(RunRow run, String baseUrl) {
         RunViews.Run view = RunMapper.view(run);
         if (tokens == null) {
             return view;
         }
         Duration interval = Duration.ofMillis(Math.max(1, run.heartbeatTimeoutMs() / 3));
         return view.withHeartbeat(new RunViews.Heartbeat(run.attempt(),
-                tokens.forRun(run.workspace(), run.id().toString(), run.attempt()), interval.toString()));
+                tokens.forRun(run.workspace(), run.id().toString(), run.attempt()), interval.toString(),
+                baseUrl + "/api/v1/runs/" + run.id() + "/heartbeats"));
     }
 
     /** The workspace's agent credential. */

@@ -5,12 +5,14 @@ import dev.vigil.run.RunSettings;
 import dev.vigil.run.lifecycle.RunLifecycle;
 import dev.vigil.run.store.RunRow;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.server.util.HttpHostResolver;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
 import io.micronaut.security.rules.SecurityRule;
@@ -33,25 +35,30 @@ public class RunController {
     private final HeartbeatCredentials heartbeats;
     private final RunSettings settings;
 
-    public RunController(RunLifecycle runs, RunOverview overview, HeartbeatCredentials heartbeats, RunSettings settings) {
+    private final HttpHostResolver hosts;
+
+    public RunController(RunLifecycle runs, RunOverview overview, HeartbeatCredentials heartbeats, RunSettings settings,
+                         HttpHostResolver hosts) {
         this.runs = runs;
         this.overview = overview;
         this.heartbeats = heartbeats;
         this.settings = settings;
+        this.hosts = hosts;
     }
 
     @Post
     @Operation(summary = "Create a run (PENDING); 409 names the active run if the key already has one")
-    public HttpResponse<RunViews.Run> create(@Body RunViews.CreateRun body, Authentication caller) {
+    public HttpResponse<RunViews.Run> create(@Body RunViews.CreateRun body, Authentication caller, HttpRequest<?> request) {
         String workspace = Callers.workspace(caller);
         RunRow run = runs.create(workspace, Callers.actor(caller), Requests.create(body, workspace, settings));
-        return HttpResponse.created(heartbeats.withHeartbeat(run), URI.create("/api/v1/runs/" + run.id()));
+        return HttpResponse.created(heartbeats.withHeartbeat(run, hosts.resolve(request)),
+                URI.create("/api/v1/runs/" + run.id()));
     }
 
     @Get("/{id}")
     @Operation(summary = "Read one run (with its current attempt's heartbeat token)")
-    public RunViews.Run get(String id, Authentication caller) {
-        return heartbeats.withHeartbeat(runs.get(Callers.workspace(caller), Requests.runId(id)));
+    public RunViews.Run get(String id, Authentication caller, HttpRequest<?> request) {
+        return heartbeats.withHeartbeat(runs.get(Callers.workspace(caller), Requests.runId(id)), hosts.resolve(request));
     }
 
     @Get
@@ -99,8 +106,9 @@ public class RunController {
     @Post("/{id}/retry")
     @Operation(summary = "Start the next attempt of a failed, aborted or timed-out run (PENDING, timeouts re-armed; "
             + "a new heartbeat token: the old attempt's no longer keeps anything alive)")
-    public RunViews.Run retry(String id, Authentication caller) {
-        return heartbeats.withHeartbeat(runs.retry(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id)));
+    public RunViews.Run retry(String id, Authentication caller, HttpRequest<?> request) {
+        return heartbeats.withHeartbeat(runs.retry(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id)),
+                hosts.resolve(request));
     }
 
     @Post("/{id}/finish")

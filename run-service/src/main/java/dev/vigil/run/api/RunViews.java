@@ -83,12 +83,13 @@ public final class RunViews {
     }
 
     /**
-     * What a worker needs to heartbeat the run's current attempt: its token (verifiable by the sweeper
-     * without a database read; another attempt's token does not verify) and the interval to beat at.
-     * Only on create, retry and a read of one run, and only when run-service has a heartbeat secret.
+     * What a worker needs to heartbeat the run's current attempt: its token (verifiable by the sweeper and by
+     * run-service without a database read; another attempt's token does not verify), the interval to beat at,
+     * and the URL to POST beats to over HTTP (with the token as bearer). Only on create, retry and a read of one
+     * run, and only when run-service has a heartbeat secret.
      */
     @Serdeable
-    public record Heartbeat(int attempt, String token, String interval) {
+    public record Heartbeat(int attempt, String token, String interval, String url) {
     }
 
     /**

@@ -1,0 +1,175 @@
+package dev.vigil.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.contracts.event.Heartbeat;
+import dev.vigil.contracts.heartbeat.HeartbeatTokens;
+import dev.vigil.infra.KafkaBroker;
+import dev.vigil.infra.PostgresDatabase;
+import dev.vigil.infra.RealInfraExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** POST /api/v1/runs/{id}/heartbeats on the real broker: one curl keeps a run alive, and nothing else does. */
+@ExtendWith(RealInfraExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HttpHeartbeatIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "http-heartbeat-it-secret-0123456789abcdef";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static RunServiceHarness service;
+    private static String user;
+
+    @BeforeAll
+    static void start(KafkaBroker kafka, PostgresDatabase db) throws Exception {
+        service = new RunServiceHarness(kafka, db, "http-hb-it.", Map.of("vigil.heartbeats.secret", SECRET));
+        user = RunServiceHarness.token("alice", "acme", Duration.ofHours(1));
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    /** The create response's heartbeat block. */
+    private static JsonNode created(String key) throws Exception {
+        HttpResponse<String> response = service.call("POST", "/api/v1/runs", user, "{\"key\":\"" + key + "\"}");
+        assertThat(response.statusCode()).isEqualTo(201);
+        return JSON.readTree(response.body());
+    }
+
+    private static HttpResponse<String> post(String url, String authorization, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String url(String runId) {
+        return service.server.getURI() + "/api/v1/runs/" + runId + "/heartbeats";
+    }
+
+    @Test
+    @Order(1)
+    void aBeatWithTheCreateResponsesTokenAndUrlIsOnTheBrokerWhenItIsAccepted() throws Exception {
+        JsonNode run = created("http-beat");
+        String id = run.get("id").asText();
+        JsonNode heartbeat = run.get("heartbeat");
+        assertThat(heartbeat.get("url").asText()).isEqualTo(url(id));
+        String token = heartbeat.get("token").asText();
+        assertThat(token).startsWith("vr2~acme~1~");
+
+        HttpResponse<String> accepted = post(heartbeat.get("url").asText(), "Bearer " + token,
+                "{\"steps\":3,\"message\":\"chapter 3\",\"seq\":7}");
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        assertThat(JSON.readTree(accepted.body()).get("attempt").asInt()).isEqualTo(1);
+        // The simplest curl: no body, the token in the query.
+        assertThat(post(url(id) + "?token=" + token, null, null).statusCode()).isEqualTo(202);
+
+        List<Heartbeat> beats = service.valuesOf(service.topics.heartbeats(), id, 2);
+        assertThat(beats).hasSize(2);
+        assertThat(beats.get(0)).satisfies(beat -> {
+            assertThat(beat.attempt()).isEqualTo(1);
+            assertThat(beat.steps()).isEqualTo(3L);
+            assertThat(beat.message()).isEqualTo("chapter 3");
+            assertThat(beat.seq()).isEqualTo(7L);
+            assertThat(beat.token()).isEqualTo(token);
+        });
+        assertThat(beats.get(1).steps()).isNull();
+    }
+
+    @Test
+    @Order(2)
+    void aWrongMissingOrForeignTokenIs401AndAnotherAttemptsIs409() throws Exception {
+        String mine = created("http-mine").get("id").asText();
+        JsonNode other = created("http-other");
+        String othersToken = other.at("/heartbeat/token").asText();
+        String myToken = new HeartbeatTokens(SECRET).forRun("acme", mine, 1);
+
+        for (String authorization : new String[] {null, "Bearer ", "Bearer " + othersToken, "Bearer " + user,
+                "Bearer " + new HeartbeatTokens("another-deployments-secret-0123456789ab").forRun("acme", mine, 1),
+                "Basic " + myToken, "Bearer " + myToken.replace("~acme~", "~globex~")}) {
+            HttpResponse<String> refused = post(url(mine), authorization, null);
+            assertThat(refused.statusCode()).as("%s: %s", authorization, refused.body()).isEqualTo(401);
+            assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
+            assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        }
+        HttpResponse<String> otherAttempt = post(url(mine), "Bearer " + myToken, "{\"attempt\":2}");
+        assertThat(otherAttempt.statusCode()).as(otherAttempt.body()).isEqualTo(409);
+        assertThat(JSON.readTree(otherAttempt.body()).get("detail").asText()).contains("attempt 1");
+    }
+
+    @Test
+    @Order(3)
+    void badBodiesAndRunIdsAreProblemsNeverFiveHundreds() throws Exception {
+        String id = created("http-bad").get("id").asText();
+        String bearer = "Bearer " + new HeartbeatTokens(SECRET).forRun("acme", id, 1);
+        Map<String, Integer> expected = Map.of(
+                "{\"steps\":-1}", 400,
+                "{\"message\":\"" + "x".repeat(2049) + "\"}", 400,
+                "{\"message\":\"nul \\u0000\"}", 400,
+                "{\"steps\":", 400,
+                "[1,2]", 400,
+                "{\"attempt\":0}", 400,
+                "{\"unknown\":1}", 400);
+        for (Map.Entry<String, Integer> body : expected.entrySet()) {
+            HttpResponse<String> response = post(url(id), bearer, body.getKey());
+            assertThat(response.statusCode()).as("%s: %s", body.getKey(), response.body()).isEqualTo(body.getValue());
+        }
+        assertThat(post(url("not-a-run"), bearer, null).statusCode()).isEqualTo(404);
+        assertThat(post(service.server.getURI() + "/api/v1/runs/" + id + "/heartbeats", bearer,
+                "{\"message\":\"" + "y".repeat(70_000) + "\"}").statusCode()).isEqualTo(413);
+    }
+
+    @Test
+    @Order(4)
+    void aTokenBeatingFasterThanItsLimitIsToldToSlowDown() throws Exception {
+        String id = UUID.randomUUID().toString(); // tokens are checked without the database: any run id will do
+        String bearer = "Bearer " + new HeartbeatTokens(SECRET).forRun("acme", id, 1);
+        List<Integer> codes = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            HttpResponse<String> response = post(url(id), bearer, null);
+            codes.add(response.statusCode());
+            if (response.statusCode() == 429) {
+                assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+            }
+        }
+        assertThat(codes).contains(202, 429).containsOnly(202, 429);
+        // Another token is not held back by this one.
+        String another = "Bearer " + new HeartbeatTokens(SECRET).forRun("acme", id, 2);
+        assertThat(post(url(id), another, null).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    @Order(5)
+    void withoutTheBrokerABeatIs503WithRetryAfterNeverASilentDrop() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", service.bootstrap))) {
+            admin.deleteTopics(List.of(service.topics.heartbeats().name())).all().get(30, TimeUnit.SECONDS);
+        }
+        String id = UUID.randomUUID().toString();
+        HttpResponse<String> response = post(url(id), "Bearer " + new HeartbeatTokens(SECRET).forRun("acme", id, 1), null);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+    }
+}
