@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.contracts.event.Heartbeat;
+import dev.vigil.contracts.event.Reason;
+import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.infra.KafkaBroker;
 import dev.vigil.infra.PostgresDatabase;
@@ -14,12 +16,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -122,6 +126,29 @@ class HttpHeartbeatIT {
 
     @Test
     @Order(3)
+    void aZombieOfAnAttemptARetryReplacedIsTold409AndTheRetrysWorkerIsNot() throws Exception {
+        JsonNode run = created("http-zombie");
+        String id = run.get("id").asText();
+        String zombie = "Bearer " + run.at("/heartbeat/token").asText();
+        service.publish(service.topics.timeouts().name(), id, RunTimedOut.of(id, 1, Reason.HEARTBEAT_TIMEOUT,
+                Instant.now(), Instant.now(), null, false, null));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> service.status(user, id).equals("TIMED_OUT"));
+        HttpResponse<String> retried = service.call("POST", "/api/v1/runs/" + id + "/retry", user, null);
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        String current = "Bearer " + JSON.readTree(retried.body()).at("/heartbeat/token").asText();
+        assertThat(current).contains("~acme~2~");
+
+        // Once this replica has read the retry's RunCreated (it reads vigil.run-events, not the database).
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            HttpResponse<String> told = post(url(id), zombie, null);
+            assertThat(told.statusCode()).as(told.body()).isEqualTo(409);
+            assertThat(JSON.readTree(told.body()).get("detail").asText()).contains("replaced by attempt 2");
+        });
+        assertThat(post(url(id), current, null).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    @Order(4)
     void badBodiesAndRunIdsAreProblemsNeverFiveHundreds() throws Exception {
         String id = created("http-bad").get("id").asText();
         String bearer = "Bearer " + new HeartbeatTokens(SECRET).forRun("acme", id, 1);
@@ -143,7 +170,7 @@ class HttpHeartbeatIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aTokenBeatingFasterThanItsLimitIsToldToSlowDown() throws Exception {
         String id = UUID.randomUUID().toString(); // tokens are checked without the database: any run id will do
         String bearer = "Bearer " + new HeartbeatTokens(SECRET).forRun("acme", id, 1);
@@ -162,7 +189,7 @@ class HttpHeartbeatIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void withoutTheBrokerABeatIs503WithRetryAfterNeverASilentDrop() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", service.bootstrap))) {
             admin.deleteTopics(List.of(service.topics.heartbeats().name())).all().get(30, TimeUnit.SECONDS);

@@ -54,6 +54,11 @@ class ReadmeCommandsIT {
     private static final Map<String, List<String>> EXPECTED = new LinkedHashMap<>();
 
     static {
+        // First: the heartbeat block also creates a run with curl, as the API tour's block does.
+        EXPECTED.put("for step in 1 2 3", List.of("\"attempt\":1", "{\"status\":\"SUCCEEDED\"}"));
+        EXPECTED.put("python3 clients/python/examples/book_generator.py", List.of(
+                "worker: writing chapter 2", "\"status\": \"TIMED_OUT\", \"reason\": \"heartbeat_timeout\"",
+                "\"status\":\"TIMED_OUT\",\"reason\":\"heartbeat_timeout\",\"message\":\"failed"));
         EXPECTED.put("get deploy,svc,pods -n agents --show-labels", List.of(
                 "\"reason\": \"", "_timeout\"", // the curl: timed-out runs with their reasons
                 "deployment.apps/readme-neighbour", "service/readme-neighbour", "pod/readme-neighbour",
@@ -85,6 +90,7 @@ class ReadmeCommandsIT {
         }
         repo = Path.of("").toAbsolutePath().getParent().getParent();
         work = Files.createTempDirectory("vigil-readme");
+        Files.createSymbolicLink(work.resolve("clients"), repo.resolve("clients")); // the examples run from the root
         stack = LocalStack.start(LocalStack.Options.onFreePorts(work.resolve(".vigil"), repo, 1));
         token = stack.token("dev", "demo");
         stack.writeAddresses(token);

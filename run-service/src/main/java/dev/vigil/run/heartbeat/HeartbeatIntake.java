@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,8 +44,11 @@ public class HeartbeatIntake implements AutoCloseable {
     private final String topic;
     private final TokenRateLimit limit = new TokenRateLimit(BEATS_PER_SECOND, BURST, 100_000, System::nanoTime);
     private final MeterRegistry registry;
+    private final Optional<ReplacedAttempts> replaced;
 
-    public HeartbeatIntake(RunSettings settings, KafkaSettings kafka, TopicCatalog catalog, MeterRegistry registry) {
+    public HeartbeatIntake(RunSettings settings, KafkaSettings kafka, TopicCatalog catalog, MeterRegistry registry,
+                           Optional<ReplacedAttempts> replaced) {
+        this.replaced = replaced;
         this.tokens = settings.heartbeatSecret() == null ? null : new HeartbeatTokens(settings.heartbeatSecret());
         this.topic = catalog.heartbeats().name();
         this.registry = registry;
@@ -89,6 +93,11 @@ public class HeartbeatIntake implements AutoCloseable {
             }
             return done(Outcome.UNAUTHORIZED, 0, "no heartbeat token of this run: send the token its create or retry "
                     + "returned, as 'Authorization: Bearer <token>' or '?token=<token>'");
+        }
+        int current = replaced.map(attempts -> attempts.latestRetry(runId)).orElse(0);
+        if (current > beatAttempt) {
+            return done(Outcome.WRONG_ATTEMPT, beatAttempt, "attempt " + beatAttempt + " was replaced by attempt " + current
+                    + " (a retry): this worker is a zombie and should stop");
         }
         if (!limit.tryAcquire(token)) {
             return done(Outcome.LIMITED, beatAttempt, "more than " + (int) BEATS_PER_SECOND + " beats/s (burst " + BURST
