@@ -171,6 +171,42 @@ class HttpHeartbeatIT {
 
     @Test
     @Order(5)
+    void oneAgentBeatKeepsTheAgentAndEachRunItNamesWithThatRunsTokenAlive() throws Exception {
+        JsonNode mine = created("http-agent-run");
+        String id = mine.get("id").asText();
+        String someoneElses = UUID.randomUUID().toString();
+        String credential = new HeartbeatTokens(SECRET).forAgent("acme");
+        String url = service.server.getURI() + "/api/v1/agents/agent-7/heartbeats";
+        String body = "{\"grace\":\"PT30S\",\"instanceId\":\"pod-1\",\"runs\":[{\"id\":\"" + id + "\",\"token\":\""
+                + mine.at("/heartbeat/token").asText() + "\"},{\"id\":\"" + someoneElses + "\",\"token\":\""
+                + mine.at("/heartbeat/token").asText() + "\"}]}";
+
+        HttpResponse<String> accepted = post(url, "Bearer " + credential, body);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(202);
+        JsonNode answer = JSON.readTree(accepted.body());
+        assertThat(answer.get("workspace").asText()).isEqualTo("acme");
+        assertThat(answer.at("/runs/" + id).asText()).isEqualTo("ACCEPTED");
+        assertThat(answer.at("/runs/" + someoneElses).asText()).as("a token is one run's").isEqualTo("UNAUTHORIZED");
+        assertThat(service.valuesOf(service.topics.agentHeartbeats(), "acme/agent-7", 1)).singleElement()
+                .satisfies(beat -> {
+                    assertThat(beat.grace()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(beat.instanceId()).isEqualTo("pod-1");
+                    assertThat(beat.token()).isEqualTo(credential);
+                });
+        assertThat(service.valuesOf(service.topics.heartbeats(), id, 1)).singleElement()
+                .satisfies(beat -> assertThat(beat.agentId()).isEqualTo("agent-7"));
+
+        for (String wrong : new String[] {null, "Bearer " + mine.at("/heartbeat/token").asText(), "Bearer " + user,
+                "Bearer " + credential.replace("~acme~", "~globex~")}) {
+            assertThat(post(url, wrong, null).statusCode()).as(wrong).isEqualTo(401);
+        }
+        assertThat(post(url, "Bearer " + credential, "{\"grace\":\"30s\"}").statusCode()).isEqualTo(400);
+        assertThat(post(service.server.getURI() + "/api/v1/agents/bad%20id/heartbeats", "Bearer " + credential, null)
+                .statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    @Order(6)
     void aTokenBeatingFasterThanItsLimitIsToldToSlowDown() throws Exception {
         String id = UUID.randomUUID().toString(); // tokens are checked without the database: any run id will do
         String bearer = "Bearer " + new HeartbeatTokens(SECRET).forRun("acme", id, 1);
@@ -189,7 +225,7 @@ class HttpHeartbeatIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void withoutTheBrokerABeatIs503WithRetryAfterNeverASilentDrop() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", service.bootstrap))) {
             admin.deleteTopics(List.of(service.topics.heartbeats().name())).all().get(30, TimeUnit.SECONDS);

@@ -86,6 +86,11 @@ public final class HeartbeatTokens {
         return workspace != null ? workspace : workspaceOf(token, RUN_V1);
     }
 
+    /** The workspace an agent credential names, or null if it is not one. Not a verification. */
+    public static String agentWorkspaceOf(String credential) {
+        return workspaceOf(credential, AGENT);
+    }
+
     /**
      * The attempt a run token names, or 0 if it names none (not a run token, or one of the first form). Not a
      * verification.

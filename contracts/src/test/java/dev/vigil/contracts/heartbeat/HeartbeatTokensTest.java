@@ -39,6 +39,8 @@ class HeartbeatTokensTest {
         assertThat(TOKENS.verifiesAgent(credential, workspace)).isTrue();
         assertThat(TOKENS.verifiesAgent(credential, other)).isEqualTo(other.equals(workspace));
         assertThat(TOKENS.verifiesRun(credential, workspace, 1)).as("an agent credential is no run token").isFalse();
+        assertThat(HeartbeatTokens.agentWorkspaceOf(credential)).isEqualTo(workspace);
+        assertThat(HeartbeatTokens.agentWorkspaceOf(TOKENS.forRun(workspace, workspace, 1))).isNull();
     }
 
     @Example

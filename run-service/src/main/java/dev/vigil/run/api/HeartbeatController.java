@@ -11,18 +11,26 @@ import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.scheduling.TaskExecutors;
+import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.serde.annotation.Serdeable;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Heartbeats over HTTP, for workers that do not speak Kafka: one {@code curl}. Authenticated by the attempt's
- * heartbeat token, not by a user's bearer token, and answered without a database read.
+ * heartbeat token (an agent's: its workspace's agent credential), not by a user's bearer token, and answered
+ * without a database read.
  */
-@Controller("/api/v1/runs/{id}/heartbeats")
+@Controller("/api/v1")
 @Secured(SecurityRule.IS_ANONYMOUS)
 @Tag(name = "heartbeats")
 public class HeartbeatController {
@@ -45,7 +53,28 @@ public class HeartbeatController {
     public record Accepted(String runId, int attempt) {
     }
 
-    @Post
+    /** A run an agent hosts, with that run's heartbeat token. */
+    @Serdeable
+    public record HostedRun(String id, String token) {
+    }
+
+    /**
+     * The optional body of an agent's beat: its process incarnation, its grace period (ISO-8601, else the sweeper's
+     * default), and the runs it hosts, each beaten with its own token.
+     */
+    @Serdeable
+    public record AgentBeat(@Nullable String instanceId, @Nullable String grace, @Nullable Long seq,
+                            @Nullable List<HostedRun> runs) {
+    }
+
+    /** An agent beat the broker has, and what became of each run it named: ACCEPTED, UNAUTHORIZED, WRONG_ATTEMPT. */
+    @Serdeable
+    public record AgentAccepted(String agentId, String workspace, Map<String, String> runs) {
+    }
+
+    /** On the blocking pool: with the broker away, a send waits for its metadata (up to max.block.ms), never on Netty's event loop. */
+    @Post("/runs/{id}/heartbeats")
+    @ExecuteOn(TaskExecutors.BLOCKING)
     @Operation(summary = "Heartbeat the run's attempt with its heartbeat token (Authorization: Bearer, or ?token=); "
             + "202 once the broker has it; 401 wrong token, 409 another attempt's, 429 too fast, 503 broker away")
     public CompletableFuture<HttpResponse<?>> beat(String id, @Nullable @Body Beat body,
@@ -55,18 +84,51 @@ public class HeartbeatController {
         String credential = token != null ? token : bearer(authorization);
         Beat beat = body == null ? new Beat(null, null, null, null) : body;
         return intake.beat(runId, credential, beat.attempt(), beat.steps(), beat.message(), beat.seq())
-                .thenApply(result -> switch (result.outcome()) {
-                    case ACCEPTED -> HttpResponse.accepted().body(new Accepted(runId, result.attempt()));
-                    case NO_TOKENS -> ProblemErrorResponseProcessor.respond(request, HttpStatus.NOT_FOUND, result.detail());
-                    case UNAUTHORIZED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.UNAUTHORIZED, result.detail())
-                            .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-                    case WRONG_ATTEMPT -> ProblemErrorResponseProcessor.respond(request, HttpStatus.CONFLICT, result.detail());
-                    case INVALID -> ProblemErrorResponseProcessor.respond(request, HttpStatus.BAD_REQUEST, result.detail());
-                    case LIMITED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.TOO_MANY_REQUESTS, result.detail())
-                            .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-                    case UNAVAILABLE -> ProblemErrorResponseProcessor.respond(request, HttpStatus.SERVICE_UNAVAILABLE,
-                            result.detail()).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                .thenApply(result -> result.outcome() == HeartbeatIntake.Outcome.ACCEPTED
+                        ? HttpResponse.accepted().body(new Accepted(runId, result.attempt()))
+                        : refused(request, result.outcome(), result.detail()));
+    }
+
+    /** On the blocking pool, as a run's beat. */
+    @Post("/agents/{agentId}/heartbeats")
+    @ExecuteOn(TaskExecutors.BLOCKING)
+    @Operation(summary = "Heartbeat an agent with its workspace's agent credential (Authorization: Bearer), and each run "
+            + "it names with that run's token; 202 once the broker has them, with each run's outcome")
+    public CompletableFuture<HttpResponse<?>> agentBeat(String agentId, @Nullable @Body AgentBeat body,
+                                                        @Nullable @Header(HttpHeaders.AUTHORIZATION) String authorization,
+                                                        HttpRequest<?> request) {
+        AgentBeat beat = body == null ? new AgentBeat(null, null, null, null) : body;
+        Duration grace;
+        try {
+            grace = beat.grace() == null ? null : Duration.parse(beat.grace());
+        } catch (DateTimeParseException e) {
+            throw ApiError.badRequest("grace must be an ISO-8601 duration such as PT30S, was " + beat.grace());
+        }
+        List<HeartbeatIntake.HostedRun> runs = beat.runs() == null ? List.of() : beat.runs().stream()
+                .map(run -> run == null ? null : new HeartbeatIntake.HostedRun(run.id(), run.token())).toList();
+        return intake.agentBeat(agentId, bearer(authorization), beat.instanceId(), grace, beat.seq(), runs)
+                .thenApply(result -> {
+                    if (result.outcome() != HeartbeatIntake.Outcome.ACCEPTED) {
+                        return refused(request, result.outcome(), result.detail());
+                    }
+                    Map<String, String> outcomes = new LinkedHashMap<>();
+                    result.runs().forEach((id, outcome) -> outcomes.put(id, outcome.name()));
+                    return HttpResponse.accepted().body(new AgentAccepted(agentId, result.workspace(), outcomes));
                 });
+    }
+
+    private static HttpResponse<?> refused(HttpRequest<?> request, HeartbeatIntake.Outcome outcome, String detail) {
+        return switch (outcome) {
+            case NO_TOKENS -> ProblemErrorResponseProcessor.respond(request, HttpStatus.NOT_FOUND, detail);
+            case UNAUTHORIZED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.UNAUTHORIZED, detail)
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+            case WRONG_ATTEMPT -> ProblemErrorResponseProcessor.respond(request, HttpStatus.CONFLICT, detail);
+            case INVALID -> ProblemErrorResponseProcessor.respond(request, HttpStatus.BAD_REQUEST, detail);
+            case LIMITED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.TOO_MANY_REQUESTS, detail)
+                    .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            case UNAVAILABLE, ACCEPTED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.SERVICE_UNAVAILABLE,
+                    detail).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        };
     }
 
     private static String bearer(String authorization) {

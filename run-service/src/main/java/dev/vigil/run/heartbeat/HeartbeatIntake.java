@@ -1,6 +1,7 @@
 package dev.vigil.run.heartbeat;
 
 import dev.vigil.contracts.KafkaSettings;
+import dev.vigil.contracts.event.AgentHeartbeat;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.serde.InvalidEventException;
@@ -10,14 +11,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,18 +44,18 @@ public class HeartbeatIntake implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatIntake.class);
 
     private final HeartbeatTokens tokens;
-    private final KafkaProducer<String, Heartbeat> producer;
-    private final String topic;
+    private final KafkaProducer<String, byte[]> producer;
+    private final TopicCatalog catalog;
     private final TokenRateLimit limit = new TokenRateLimit(BEATS_PER_SECOND, BURST, 100_000, System::nanoTime);
     private final MeterRegistry registry;
     private final Optional<ReplacedAttempts> replaced;
 
     public HeartbeatIntake(RunSettings settings, KafkaSettings kafka, TopicCatalog catalog, MeterRegistry registry,
                            Optional<ReplacedAttempts> replaced) {
-        this.replaced = replaced;
         this.tokens = settings.heartbeatSecret() == null ? null : new HeartbeatTokens(settings.heartbeatSecret());
-        this.topic = catalog.heartbeats().name();
+        this.catalog = catalog;
         this.registry = registry;
+        this.replaced = replaced;
         Map<String, Object> config = new HashMap<>(kafka.clientConfig());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "vigil-run-service-heartbeats");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -60,8 +64,7 @@ public class HeartbeatIntake implements AutoCloseable {
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) BROKER_TIMEOUT.toMillis());
-        Serializer<Heartbeat> values = catalog.heartbeats().valueSerde().serializer();
-        this.producer = new KafkaProducer<>(config, new StringSerializer(), values);
+        this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
     }
 
     /** What a beat came to. */
@@ -71,63 +74,151 @@ public class HeartbeatIntake implements AutoCloseable {
     public record Result(Outcome outcome, int attempt, String detail) {
     }
 
+    /** One run an agent's beat names, with that run's attempt token. */
+    public record HostedRun(String runId, String token) {
+    }
+
+    /** The outcome of an agent's beat, and what became of each run it named (by run id). */
+    public record AgentResult(Outcome outcome, String workspace, Map<String, Outcome> runs, String detail) {
+    }
+
+    /** The most runs one agent beat may name. */
+    public static final int MAX_HOSTED_RUNS = 1_000;
+
     /**
      * Checks and appends one beat of run {@code runId}; completes once the broker has it or it is refused.
      *
      * @param attempt the attempt the body names, or null (then the token's)
      */
     public CompletableFuture<Result> beat(String runId, String token, Integer attempt, Long steps, String message, Long seq) {
+        Result refused = check(runId, token, attempt);
+        if (refused.outcome() != Outcome.ACCEPTED) {
+            return done(refused);
+        }
+        int beatAttempt = refused.attempt();
+        if (!limit.tryAcquire(token)) {
+            return done(new Result(Outcome.LIMITED, beatAttempt, "more than " + (int) BEATS_PER_SECOND + " beats/s (burst "
+                    + BURST + ") with this token; beat every third of the heartbeat timeout"));
+        }
+        byte[] beat;
+        try {
+            beat = serialize(Heartbeat.of(runId, beatAttempt, null, seq == null ? 0 : seq, steps, message, token));
+        } catch (InvalidEventException e) {
+            return done(new Result(Outcome.INVALID, beatAttempt, e.getMessage()));
+        }
+        return append(catalog.heartbeats().name(), runId, beat).thenApply(appended -> count(appended
+                ? new Result(Outcome.ACCEPTED, beatAttempt, null)
+                : new Result(Outcome.UNAVAILABLE, beatAttempt, "the broker did not take the beat")));
+    }
+
+    /**
+     * Checks and appends one beat of agent {@code agentId} of the workspace its credential names, and one beat of each
+     * run it names whose token is that run's (the others are reported, not sent); completes once the broker has them.
+     */
+    public CompletableFuture<AgentResult> agentBeat(String agentId, String credential, String instanceId, Duration grace,
+                                                    Long seq, List<HostedRun> runs) {
         if (tokens == null) {
-            return done(Outcome.NO_TOKENS, 0, "run-service issues no heartbeat tokens (vigil.heartbeats.secret is not set)");
+            return done(Outcome.NO_TOKENS, null, Map.of(), NO_TOKENS);
+        }
+        String workspace = HeartbeatTokens.agentWorkspaceOf(credential);
+        if (workspace == null || !tokens.verifiesAgent(credential, workspace)) {
+            return done(Outcome.UNAUTHORIZED, null, Map.of(), "no agent credential: send the workspace's credential "
+                    + "(GET /api/v1/agents/credential) as 'Authorization: Bearer <credential>'");
+        }
+        if (runs.size() > MAX_HOSTED_RUNS) {
+            return done(Outcome.INVALID, workspace, Map.of(), "at most " + MAX_HOSTED_RUNS + " runs per beat, was " + runs.size());
+        }
+        if (!limit.tryAcquire(AgentHeartbeat.agentKey(workspace, agentId))) {
+            return done(Outcome.LIMITED, workspace, Map.of(), "more than " + (int) BEATS_PER_SECOND + " beats/s (burst "
+                    + BURST + ") for this agent; beat every third of its grace period");
+        }
+        Map<String, Outcome> outcomes = new LinkedHashMap<>();
+        List<CompletableFuture<Boolean>> sends = new ArrayList<>();
+        try {
+            sends.add(append(catalog.agentHeartbeats().name(), AgentHeartbeat.agentKey(workspace, agentId),
+                    serialize(AgentHeartbeat.of(workspace, agentId, instanceId, seq == null ? 0 : seq, grace, credential))));
+            for (HostedRun run : runs) {
+                Result checked = run == null ? new Result(Outcome.INVALID, 0, null) : check(run.runId(), run.token(), null);
+                if (checked.outcome() == Outcome.ACCEPTED) {
+                    sends.add(append(catalog.heartbeats().name(), run.runId(), serialize(Heartbeat.of(run.runId(),
+                            checked.attempt(), agentId, seq == null ? 0 : seq, null, null, run.token()))));
+                }
+                if (run != null) {
+                    outcomes.put(run.runId(), checked.outcome());
+                }
+            }
+        } catch (InvalidEventException e) {
+            return done(Outcome.INVALID, workspace, Map.of(), e.getMessage());
+        }
+        return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).thenApply(all -> {
+            boolean appended = sends.stream().allMatch(CompletableFuture::join);
+            count(new Result(appended ? Outcome.ACCEPTED : Outcome.UNAVAILABLE, 0, null));
+            return appended ? new AgentResult(Outcome.ACCEPTED, workspace, outcomes, null)
+                    : new AgentResult(Outcome.UNAVAILABLE, workspace, outcomes, "the broker did not take the beats");
+        });
+    }
+
+    private static final String NO_TOKENS = "run-service issues no heartbeat tokens (vigil.heartbeats.secret is not set)";
+
+    /** {@code ACCEPTED} with the attempt when {@code token} may beat for {@code runId}, else why not. */
+    private Result check(String runId, String token, Integer attempt) {
+        if (tokens == null) {
+            return new Result(Outcome.NO_TOKENS, 0, NO_TOKENS);
         }
         if (attempt != null && attempt < 1) {
-            return done(Outcome.INVALID, 0, "attempt must be 1 or more, was " + attempt);
+            return new Result(Outcome.INVALID, 0, "attempt must be 1 or more, was " + attempt);
         }
         int tokenAttempt = HeartbeatTokens.attemptOf(token);
         int beatAttempt = attempt != null ? attempt : tokenAttempt;
-        if (token == null || beatAttempt < 1 || !tokens.verifiesRun(token, runId, beatAttempt)) {
-            if (token != null && attempt != null && tokenAttempt > 0 && tokenAttempt != attempt
+        if (runId == null || token == null || beatAttempt < 1 || !tokens.verifiesRun(token, runId, beatAttempt)) {
+            if (runId != null && token != null && attempt != null && tokenAttempt > 0 && tokenAttempt != attempt
                     && tokens.verifiesRun(token, runId, tokenAttempt)) {
-                return done(Outcome.WRONG_ATTEMPT, tokenAttempt, "this token is attempt " + tokenAttempt
+                return new Result(Outcome.WRONG_ATTEMPT, tokenAttempt, "this token is attempt " + tokenAttempt
                         + "'s; the beat names attempt " + attempt);
             }
-            return done(Outcome.UNAUTHORIZED, 0, "no heartbeat token of this run: send the token its create or retry "
-                    + "returned, as 'Authorization: Bearer <token>' or '?token=<token>'");
+            return new Result(Outcome.UNAUTHORIZED, 0, "no heartbeat token of this run: send the token its create or "
+                    + "retry returned, as 'Authorization: Bearer <token>' or '?token=<token>'");
         }
         int current = replaced.map(attempts -> attempts.latestRetry(runId)).orElse(0);
         if (current > beatAttempt) {
-            return done(Outcome.WRONG_ATTEMPT, beatAttempt, "attempt " + beatAttempt + " was replaced by attempt " + current
-                    + " (a retry): this worker is a zombie and should stop");
+            return new Result(Outcome.WRONG_ATTEMPT, beatAttempt, "attempt " + beatAttempt + " was replaced by attempt "
+                    + current + " (a retry): this worker is a zombie and should stop");
         }
-        if (!limit.tryAcquire(token)) {
-            return done(Outcome.LIMITED, beatAttempt, "more than " + (int) BEATS_PER_SECOND + " beats/s (burst " + BURST
-                    + ") with this token; beat every third of the heartbeat timeout");
-        }
-        Heartbeat beat;
-        try {
-            beat = Heartbeat.of(runId, beatAttempt, null, seq == null ? 0 : seq, steps, message, token);
-        } catch (InvalidEventException e) {
-            return done(Outcome.INVALID, beatAttempt, e.getMessage());
-        }
-        CompletableFuture<Result> result = new CompletableFuture<>();
-        try {
-            producer.send(new ProducerRecord<>(topic, runId, beat), (metadata, error) -> {
-                if (error == null) {
-                    result.complete(count(new Result(Outcome.ACCEPTED, beatAttempt, null)));
-                } else {
-                    LOG.warn("heartbeat of run {} attempt {} not appended: {}", runId, beatAttempt, error.toString());
-                    result.complete(count(new Result(Outcome.UNAVAILABLE, beatAttempt, "the broker did not take the beat")));
-                }
-            });
-        } catch (RuntimeException e) { // max.block.ms: no metadata, the broker is away
-            LOG.warn("heartbeat of run {} attempt {} not appended: {}", runId, beatAttempt, e.toString());
-            result.complete(count(new Result(Outcome.UNAVAILABLE, beatAttempt, "the broker is unavailable")));
-        }
-        return result;
+        return new Result(Outcome.ACCEPTED, beatAttempt, null);
     }
 
-    private CompletableFuture<Result> done(Outcome outcome, int attempt, String detail) {
-        return CompletableFuture.completedFuture(count(new Result(outcome, attempt, detail)));
+    private byte[] serialize(Heartbeat beat) {
+        return catalog.heartbeats().valueSerde().serializer().serialize(catalog.heartbeats().name(), beat);
+    }
+
+    private byte[] serialize(AgentHeartbeat beat) {
+        return catalog.agentHeartbeats().valueSerde().serializer().serialize(catalog.agentHeartbeats().name(), beat);
+    }
+
+    /** Completes true once the broker has the record, false if it did not take it (never exceptionally). */
+    private CompletableFuture<Boolean> append(String topic, String key, byte[] value) {
+        CompletableFuture<Boolean> appended = new CompletableFuture<>();
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+                if (error != null) {
+                    LOG.warn("heartbeat {} on {} not appended: {}", key, topic, error.toString());
+                }
+                appended.complete(error == null);
+            });
+        } catch (RuntimeException e) { // max.block.ms: no metadata, the broker is away
+            LOG.warn("heartbeat {} on {} not appended: {}", key, topic, e.toString());
+            appended.complete(false);
+        }
+        return appended;
+    }
+
+    private CompletableFuture<Result> done(Result result) {
+        return CompletableFuture.completedFuture(count(result));
+    }
+
+    private CompletableFuture<AgentResult> done(Outcome outcome, String workspace, Map<String, Outcome> runs, String detail) {
+        count(new Result(outcome, 0, detail));
+        return CompletableFuture.completedFuture(new AgentResult(outcome, workspace, runs, detail));
     }
 
     private Result count(Result result) {
