@@ -50,6 +50,7 @@ export class Heartbeat {
     this.message = undefined;
     this.timer = null;
     this.inFlight = null;
+    this.started = false;
   }
 
   /** The heartbeat of a run as Vigil's API returns it (an object with a heartbeat block). */
@@ -64,7 +65,10 @@ export class Heartbeat {
 
   /** Beats once now, then every interval. The timer does not keep the process alive. Returns this. */
   start() {
-    if (this.timer === null && !this.stopped) this.#loop();
+    if (!this.started && !this.stopped) {
+      this.started = true;
+      this.#loop();
+    }
     return this;
   }
 

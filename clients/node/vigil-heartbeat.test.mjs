@@ -96,9 +96,9 @@ test('a network failure never rejects into the worker', async () => {
   assert.match(lines.warn[0], /failed/);
 });
 
-test('it beats at once, then every interval until stopped', async () => {
+test('it beats at once, then every interval until stopped, however often it is started', async () => {
   const vigil = await fakeVigil(202);
-  const beat = new Heartbeat(vigil.url, 't', 0.05, { jitter: 0.5 }).start();
+  const beat = new Heartbeat(vigil.url, 't', 0.05, { jitter: 0.5 }).start().start();
   await until(() => vigil.requests.length >= 4);
   await beat.stop();
   const count = vigil.requests.length;

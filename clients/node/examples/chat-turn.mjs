@@ -45,11 +45,15 @@ async function main() {
   const run = await call('POST', '', { key: `chat-${message.id}`, kind: 'chat-turn',
     timeouts: { heartbeat: 'PT3S', start: 'PT30S' } });
   console.log(`message ${message.id}: turn ${run.id} created (${run.status}), beating every ${run.heartbeat.interval}`);
-  const server = spawn(process.execPath, [fileURLToPath(import.meta.url), '--server', JSON.stringify(run)],
-    { stdio: 'inherit' });
-  await waitFor(run.id, (r) => r.status === 'RUNNING', 60);
-  await sleep(2000);
-  server.kill('SIGKILL');
+  // The run (and its token) goes to the server in its environment, not on its command line, where ps shows it.
+  const server = spawn(process.execPath, [fileURLToPath(import.meta.url), '--server'],
+    { stdio: 'inherit', env: { ...process.env, VIGIL_RUN: JSON.stringify(run) } });
+  try {
+    await waitFor(run.id, (r) => r.status === 'RUNNING', 60);
+    await sleep(2000);
+  } finally {
+    server.kill('SIGKILL');
+  }
   console.log('the server restarted mid-answer; the message would show "processing" forever');
   // The restarted server: what became of the turn it was answering?
   const final = await waitFor(run.id, (r) => !['PENDING', 'RUNNING'].includes(r.status), 60);
@@ -59,7 +63,7 @@ async function main() {
 }
 
 if (process.argv[2] === '--server') {
-  serverTurn(JSON.parse(process.argv[3]));
+  serverTurn(JSON.parse(process.env.VIGIL_RUN));
 } else {
   main().then((code) => process.exit(code), (error) => { console.error(error); process.exit(1); });
 }

@@ -52,11 +52,15 @@ def main():
     run = call("POST", "", {"key": f"book-{int(time.time() * 1000)}", "kind": "book",
                             "timeouts": {"heartbeat": "PT3S", "start": "PT30S"}})
     print(f"created run {run['id']} (attempt {run['attempt']}, {run['status']}), beating every {run['heartbeat']['interval']}")
-    child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(run)])
-    wait_for(run["id"], lambda r: r["status"] == "RUNNING", 60)
-    time.sleep(3)
-    child.send_signal(signal.SIGKILL)  # the OOM killer: no finally, no goodbye
-    child.wait()
+    # The run (and its token) goes to the worker in its environment, not on its command line, where ps shows it.
+    child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker"],
+                             env={**os.environ, "VIGIL_RUN": json.dumps(run)})
+    try:
+        wait_for(run["id"], lambda r: r["status"] == "RUNNING", 60)
+        time.sleep(3)
+    finally:
+        child.send_signal(signal.SIGKILL)  # the OOM killer: no finally, no goodbye
+        child.wait()
     print("the OOM killer took the worker mid-book; its job row would say RUNNING forever")
     final = wait_for(run["id"], lambda r: r["status"] not in ("PENDING", "RUNNING"), 60)
     print(json.dumps({"status": final["status"], "reason": final["reason"], "error": final["error"]}))
@@ -64,7 +68,7 @@ def main():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        worker(json.loads(sys.argv[2]))
+    if sys.argv[1:] == ["--worker"]:
+        worker(json.loads(os.environ["VIGIL_RUN"]))
     else:
         sys.exit(main())

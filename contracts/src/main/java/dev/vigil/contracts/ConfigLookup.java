@@ -23,21 +23,44 @@ public interface ConfigLookup {
         return new ConfigLookup() {
             @Override
             public <T> Optional<T> get(String key, Class<T> type) {
-                return Optional.ofNullable(values.get(key)).map(type::cast);
+                return Optional.ofNullable(values.get(key)).filter(type::isInstance).map(type::cast);
             }
         };
     }
 
     default Duration duration(String key, Duration fallback) {
-        return get(key, Duration.class).orElse(fallback);
+        return strictly(key, Duration.class).orElse(fallback);
     }
 
     default int integer(String key, int fallback) {
-        return get(key, Integer.class).orElse(fallback);
+        return strictly(key, Integer.class).orElse(fallback);
     }
 
     default boolean flag(String key, boolean fallback) {
-        return get(key, Boolean.class).orElse(fallback);
+        return strictly(key, Boolean.class).orElse(fallback);
+    }
+
+    /**
+     * The value at {@code key} as {@code type}; empty when unset or blank. A value that is set and cannot be read
+     * as {@code type} ({@code 30days} for a duration) stops the service at start with the key named, instead of
+     * starting it with the default.
+     */
+    default <T> Optional<T> strictly(String key, Class<T> type) {
+        Optional<T> value = get(key, type);
+        if (value.isEmpty()) {
+            Optional<String> raw = get(key, String.class).filter(text -> !text.isBlank());
+            if (raw.isPresent()) {
+                throw new IllegalArgumentException(key + " is '" + raw.get() + "', which is not a "
+                        + type.getSimpleName().toLowerCase(java.util.Locale.ROOT)
+                        + (type == Duration.class ? " (write 30s, 5m, 6h, 1d or PT30S)" : ""));
+            }
+        }
+        return value;
+    }
+
+    /** A secret, exactly as given (never trimmed: its bytes are a key); null when unset or blank. */
+    default String secret(String key) {
+        return get(key, String.class).filter(value -> !value.isBlank()).orElse(null);
     }
 
     /** The text at {@code key}, trimmed; {@code fallback} when it is unset or blank. */

@@ -1,6 +1,7 @@
 package dev.vigil.contracts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,5 +25,17 @@ class ConfigLookupTest {
         assertThat(config.integer("a.int", 1)).isEqualTo(7);
         assertThat(config.flag("a.flag", true)).isFalse();
         assertThat(config.flag("a.unset", true)).isTrue();
+        assertThat(ConfigLookup.of(Map.of("a.secret", " s3cret\n")).secret("a.secret")).isEqualTo(" s3cret\n");
+        assertThat(ConfigLookup.of(Map.of("a.secret", " ")).secret("a.secret")).isNull();
+    }
+
+    @Test
+    void aValueThatIsSetAndUnreadableStopsTheStartInsteadOfFallingBackToTheDefault() {
+        ConfigLookup config = ConfigLookup.of(Map.of("a.duration", "30days", "a.int", "three", "a.blank", ""));
+
+        assertThatThrownBy(() -> config.duration("a.duration", Duration.ZERO))
+                .hasMessageContaining("a.duration is '30days', which is not a duration");
+        assertThatThrownBy(() -> config.integer("a.int", 1)).hasMessageContaining("a.int is 'three'");
+        assertThat(config.duration("a.blank", Duration.ZERO)).as("blank is unset").isEqualTo(Duration.ZERO);
     }
 }

@@ -18,11 +18,15 @@ import java.time.Duration;
  * @param runLabelKey the label naming a run on its Kubernetes resources, unless the request names another
  * @param heartbeatSecret signs the per-attempt heartbeat tokens and agent credentials (the sweeper verifies them
  *        with the same secret); null: none are issued
+ * @param heartbeatBaseUrl run-service's address as workers reach it, for the heartbeat URL a run's view carries
+ *        ({@code vigil.heartbeats.public-url}, e.g. {@code https://vigil.example.com}); null: the address the caller
+ *        used (its {@code Host}), which a proxy that rewrites it or terminates TLS makes wrong
  * @param security how bearer tokens are checked
  */
 public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStartTimeout, Duration defaultStopTimeout,
                           Duration defaultMaxDuration, Duration minTimeout, Duration maxTimeout, Duration maxMaxDuration,
-                          int maxStopAttempts, String runLabelKey, String heartbeatSecret, Security security) {
+                          int maxStopAttempts, String runLabelKey, String heartbeatSecret, String heartbeatBaseUrl,
+                          Security security) {
 
     /**
      * The HS256 key bearer tokens are signed with (env {@code VIGIL_JWT_SECRET}), and the issuer and audience they must
@@ -42,8 +46,10 @@ public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStar
                 config.duration("vigil.runs.max-max-duration", Duration.ofDays(30)),
                 config.integer("vigil.runs.max-stop-attempts", 3),
                 config.text("vigil.runs.run-label-key", "session"),
-                config.text("vigil.heartbeats.secret", null),
-                new Security(config.text("vigil.security.jwt-secret", null), config.text("vigil.security.issuer", null),
+                config.secret("vigil.heartbeats.secret"),
+                config.get("vigil.heartbeats.public-url", String.class).map(url -> url.trim().replaceAll("/+$", ""))
+                        .filter(url -> !url.isEmpty()).orElse(null),
+                new Security(config.secret("vigil.security.jwt-secret"), config.text("vigil.security.issuer", null),
                         config.text("vigil.security.audience", null)));
     }
 }

@@ -27,6 +27,7 @@ class RunSettingsTest {
         assertThat(settings.runLabelKey()).isEqualTo("session");
         // application.yml's ${VIGIL_…:} placeholders are empty when unset: the same as not configured.
         assertThat(settings.heartbeatSecret()).isNull();
+        assertThat(settings.heartbeatBaseUrl()).isNull();
         assertThat(settings.security()).isEqualTo(new RunSettings.Security(null, null, null));
     }
 
@@ -34,11 +35,13 @@ class RunSettingsTest {
     void overrides() {
         RunSettings settings = read(Map.of("vigil.runs.default-heartbeat-timeout", "10s",
                 "vigil.runs.max-stop-attempts", "5", "vigil.security.issuer", " https://idp.example.com/realms/vigil ",
-                "vigil.heartbeats.secret", "0123456789abcdef0123456789abcdef"));
+                "vigil.heartbeats.secret", "0123456789abcdef0123456789abcdef",
+                "vigil.heartbeats.public-url", "https://vigil.example.com/ "));
 
         assertThat(settings.defaultHeartbeatTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(settings.maxStopAttempts()).isEqualTo(5);
         assertThat(settings.security().issuer()).isEqualTo("https://idp.example.com/realms/vigil");
         assertThat(settings.heartbeatSecret()).isEqualTo("0123456789abcdef0123456789abcdef");
+        assertThat(settings.heartbeatBaseUrl()).isEqualTo("https://vigil.example.com");
     }
 }

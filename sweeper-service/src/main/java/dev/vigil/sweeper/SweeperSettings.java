@@ -34,7 +34,7 @@ public record SweeperSettings(String applicationId, String stateDir, int streamT
                 config.duration("vigil.sweeper.commit-interval", Duration.ofMillis(50)),
                 config.duration("vigil.sweeper.state-dir-lock-wait", Duration.ofSeconds(60)),
                 config.flag("vigil.heartbeats.require-token", false),
-                config.text("vigil.heartbeats.secret", null),
+                config.secret("vigil.heartbeats.secret"),
                 new SweeperConfig(
                         config.duration("vigil.sweeper.tick-interval", defaults.tickInterval()),
                         config.duration("vigil.sweeper.punctuate-interval", defaults.punctuateInterval()),

@@ -45,6 +45,14 @@ class SweeperSettingsTest {
     }
 
     @Test
+    void aValueMicronautCannotConvertStopsTheStartNamingTheKey() {
+        assertThatThrownBy(() -> read(Map.of("vigil.sweeper.tick-interval", "50 millis")))
+                .hasMessageContaining("vigil.sweeper.tick-interval is '50 millis', which is not a duration");
+        assertThatThrownBy(() -> read(Map.of("vigil.sweeper.stream-threads", "two")))
+                .hasMessageContaining("vigil.sweeper.stream-threads is 'two'");
+    }
+
+    @Test
     void requiringTokensWithoutTheSecretIsRefusedAtStart() {
         assertThatThrownBy(() -> read(Map.of("vigil.heartbeats.require-token", "true")).sweeperConfig())
                 .isInstanceOf(IllegalArgumentException.class);

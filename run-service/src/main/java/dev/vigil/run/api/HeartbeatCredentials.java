@@ -16,14 +16,18 @@ public class HeartbeatCredentials {
 
     private final HeartbeatTokens tokens;
 
+    private final String publicUrl;
+
     public HeartbeatCredentials(RunSettings settings) {
+        this.publicUrl = settings.heartbeatBaseUrl();
         this.tokens = settings.heartbeatSecret() == null ? null : new HeartbeatTokens(settings.heartbeatSecret());
     }
 
     /**
      * The run view with what its current attempt's worker needs to heartbeat, when tokens are issued.
      *
-     * @param baseUrl run-service's address as the caller reached it (scheme, host, port)
+     * @param baseUrl run-service's address as the caller reached it (scheme, host, port); {@code
+     *        vigil.heartbeats.public-url} wins when set
      */
     RunViews.Run withHeartbeat(RunRow run, String baseUrl) {
         RunViews.Run view = RunMapper.view(run);
@@ -33,7 +37,7 @@ public class HeartbeatCredentials {
         Duration interval = Duration.ofMillis(Math.max(1, run.heartbeatTimeoutMs() / 3));
         return view.withHeartbeat(new RunViews.Heartbeat(run.attempt(),
                 tokens.forRun(run.workspace(), run.id().toString(), run.attempt()), interval.toString(),
-                baseUrl + "/api/v1/runs/" + run.id() + "/heartbeats"));
+                (publicUrl != null ? publicUrl : baseUrl) + "/api/v1/runs/" + run.id() + "/heartbeats"));
     }
 
     /** The workspace's agent credential. */

@@ -128,27 +128,32 @@ public class HeartbeatIntake implements AutoCloseable {
         if (runs.size() > MAX_HOSTED_RUNS) {
             return done(Outcome.INVALID, workspace, Map.of(), "at most " + MAX_HOSTED_RUNS + " runs per beat, was " + runs.size());
         }
+        byte[] agentBeat;
+        try {
+            agentBeat = serialize(AgentHeartbeat.of(workspace, agentId, instanceId, seq == null ? 0 : seq, grace, credential));
+        } catch (InvalidEventException e) { // checked before the rate limit keeps anything of it
+            return done(Outcome.INVALID, workspace, Map.of(), e.getMessage());
+        }
         if (!limit.tryAcquire(AgentHeartbeat.agentKey(workspace, agentId))) {
             return done(Outcome.LIMITED, workspace, Map.of(), "more than " + (int) BEATS_PER_SECOND + " beats/s (burst "
                     + BURST + ") for this agent; beat every third of its grace period");
         }
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         List<CompletableFuture<Boolean>> sends = new ArrayList<>();
-        try {
-            sends.add(append(catalog.agentHeartbeats().name(), AgentHeartbeat.agentKey(workspace, agentId),
-                    serialize(AgentHeartbeat.of(workspace, agentId, instanceId, seq == null ? 0 : seq, grace, credential))));
-            for (HostedRun run : runs) {
-                Result checked = run == null ? new Result(Outcome.INVALID, 0, null) : check(run.runId(), run.token(), null);
-                if (checked.outcome() == Outcome.ACCEPTED) {
-                    sends.add(append(catalog.heartbeats().name(), run.runId(), serialize(Heartbeat.of(run.runId(),
-                            checked.attempt(), agentId, seq == null ? 0 : seq, null, null, run.token()))));
-                }
-                if (run != null) {
-                    outcomes.put(run.runId(), checked.outcome());
-                }
+        sends.add(append(catalog.agentHeartbeats().name(), AgentHeartbeat.agentKey(workspace, agentId), agentBeat));
+        for (HostedRun run : runs) {
+            if (run == null || run.runId() == null || outcomes.containsKey(run.runId())) {
+                continue; // a run named twice is beaten once
             }
-        } catch (InvalidEventException e) {
-            return done(Outcome.INVALID, workspace, Map.of(), e.getMessage());
+            Result checked = check(run.runId(), run.token(), null);
+            if (checked.outcome() == Outcome.ACCEPTED && !limit.tryAcquire(run.token())) {
+                checked = new Result(Outcome.LIMITED, checked.attempt(), null); // a run token's limit holds here too
+            }
+            if (checked.outcome() == Outcome.ACCEPTED) {
+                sends.add(append(catalog.heartbeats().name(), run.runId(), serialize(Heartbeat.of(run.runId(),
+                        checked.attempt(), agentId, seq == null ? 0 : seq, null, null, run.token()))));
+            }
+            outcomes.put(run.runId(), checked.outcome());
         }
         return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).thenApply(all -> {
             boolean appended = sends.stream().allMatch(CompletableFuture::join);

@@ -74,6 +74,7 @@ public class ReplacedAttempts implements AutoCloseable {
                     List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                             .map(p -> new TopicPartition(topic, p.partition())).toList();
                     if (partitions.isEmpty()) {
+                        sleep(); // the topic is not there yet
                         continue;
                     }
                     consumer.assign(partitions);

@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
 /**
  * At most {@code burst} requests at once per key, refilled at {@code perSecond}: a token bucket per heartbeat
  * token. The table is bounded: past {@code maxKeys} buckets, the ones full again (idle for a whole burst) are
- * dropped, which forgets nothing a limit depends on.
+ * dropped, which forgets nothing a limit depends on; if none is, the whole table is, which lets each key one
+ * more burst through but never grows the table (a flood of keys costs memory nowhere).
  */
 final class TokenRateLimit {
 
@@ -28,6 +29,9 @@ final class TokenRateLimit {
         long now = nanoTime.getAsLong();
         if (buckets.size() >= maxKeys && !buckets.containsKey(key)) {
             buckets.values().removeIf(bucket -> bucket.isFull(now));
+            if (buckets.size() >= maxKeys) {
+                buckets.clear();
+            }
         }
         return buckets.computeIfAbsent(key, k -> new Bucket(now)).take(now);
     }

@@ -39,4 +39,12 @@ class TokenRateLimitTest {
         assertThat(limit.size()).as("a and b were idle: dropped; c was not").isEqualTo(2);
         assertThat(limit.tryAcquire("c")).as("c keeps its drained bucket").isFalse();
     }
+
+    @Test
+    void aFloodOfKeysNeverGrowsTheTablePastItsBound() {
+        for (int i = 0; i < 1_000; i++) {
+            limit.tryAcquire("flood-" + i); // none is idle: nothing to drop but everything
+            assertThat(limit.size()).isLessThanOrEqualTo(3);
+        }
+    }
 }
