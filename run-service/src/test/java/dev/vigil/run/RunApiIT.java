@@ -40,8 +40,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The run API, its outbox and its timeout consumer, on the real PostgreSQL and broker. One class for
- * the API's whole contract because each class starts its own broker and database (about a minute here).
+ * The run API, its outbox and its timeout consumer, on the real PostgreSQL and broker. One class (long on
+ * purpose) for the API's whole contract, so that its tests share one run-service, which takes seconds to start.
  */
 @ExtendWith(RealInfraExtension.class)
 class RunApiIT {

@@ -36,7 +36,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
 /**
- * Drives the production topology in a {@link TopologyTestDriver}. Times are milliseconds of broker
+ * Drives the production topology in a {@link TopologyTestDriver} (long on purpose: every sweeper test, and
+ * the interleaved rerun of them, speaks to the topology through it alone). Times are milliseconds of broker
  * time (what {@code LogAppendTime} would stamp). It plays the watermark ticker too: before each
  * record it pipes the ticks (every {@value #TICK_MS} ms) that the ticker would have written since the
  * last one, unless a test declares a {@link #blackout(long)}.

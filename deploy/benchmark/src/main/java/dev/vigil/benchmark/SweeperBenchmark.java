@@ -49,7 +49,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
- * Vigil's detection path on this machine, against a real broker in its own JVM:
+ * Vigil's detection path on this machine, against a real broker in its own JVM (long on purpose: its phases
+ * share one broker, one topic set and one report, and are read best in order):
  *
  * <ol>
  *   <li>the broker's raw produce rate for heartbeat-sized records (the ceiling);</li>
