@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PreDestroy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,18 +53,21 @@ public class SweeperService implements AutoCloseable {
 
         SweeperConfig config = settings.sweeperConfig();
         SweeperMetrics metrics = new SweeperMetrics(registry);
-        streams = newStreams(SweeperTopology.build(topics, config, metrics, true), streamsConfig(settings, kafka),
-                settings.stateDirLockWait());
-        streams.setUncaughtExceptionHandler(e -> {
-            failures.record(e);
-            LOG.error("sweeper stream thread died ({} time(s) in 5 min); replacing it", failures.recent(), e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        Properties props = streamsConfig(settings, kafka);
+        streams = StartupRepair.start(() -> {
+            KafkaStreams created = newStreams(SweeperTopology.build(topics, config, metrics, true), props,
+                    settings.stateDirLockWait());
+            created.setUncaughtExceptionHandler(e -> {
+                failures.record(e);
+                LOG.error("sweeper stream thread died ({} time(s) in 5 min); replacing it", failures.recent(), e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            created.setStateListener(new RecoveryLog());
+            created.setGlobalStateRestoreListener(restored);
+            return created;
+        }, Path.of(settings.stateDir()));
         Gauge.builder("vigil.sweeper.tracked.runs", this, SweeperService::trackedRuns)
                 .description("runs this instance tracks (approximate)").register(registry);
-        streams.setStateListener(new RecoveryLog());
-        streams.setGlobalStateRestoreListener(restored);
-        streams.start();
         ticker = new WatermarkTicker(kafka.clientConfig(), inputs, this::activePartitions);
         ticker.start(config.tickInterval(), config.blackoutThreshold().dividedBy(2));
         LOG.info("sweeper {} started on {} (topics {}*, heartbeat tokens {})", settings.applicationId(),

@@ -192,9 +192,8 @@ class StrimziTest {
         TopicCatalog catalog = TopicCatalog.withDefaultPrefix();
         String sweeperId = rendered.env(rendered.service("sweeper-service")).get("VIGIL_SWEEPER_APPLICATION_ID");
         assertThat(sweeperId).as("VIGIL_SWEEPER_APPLICATION_ID").isNotBlank();
-        String cleanerGroup = rendered.env(rendered.service("k8s-cleaner-service"))
-                .getOrDefault("VIGIL_CLEANER_CONSUMER_GROUP_ID", applicationYmlDefault("k8s-cleaner-service",
-                        "VIGIL_CLEANER_CONSUMER_GROUP_ID"));
+        String cleanerGroup = rendered.env(rendered.service("k8s-cleaner-service")).get("VIGIL_CLEANER_CONSUMER_GROUP_ID");
+        assertThat(cleanerGroup).as("VIGIL_CLEANER_CONSUMER_GROUP_ID: the group the cleaner's ACL allows").isNotBlank();
 
         Map<String, Set<String>> expected = Map.of(
                 Rendered.name(user(rendered, "run-service")), Set.of(
@@ -283,13 +282,5 @@ class StrimziTest {
                 .filter(m -> volume.equals(m.path("name").asText()))
                 .map(m -> m.path("mountPath").asText()).findFirst()
                 .orElseThrow(() -> new AssertionError(id(deployment) + " does not mount volume " + volume));
-    }
-
-    /** The default of {@code ${VARIABLE:default}} in a service's application.yml. */
-    private static String applicationYmlDefault(String service, String variable) {
-        String yml = Repo.read(Repo.root().resolve(service).resolve("src/main/resources/application.yml"));
-        Matcher matcher = Pattern.compile("\\$\\{" + Pattern.quote(variable) + ":([^}]*)}").matcher(yml);
-        assertThat(matcher.find()).as("%s in %s's application.yml", variable, service).isTrue();
-        return matcher.group(1).replace("`", "");
     }
 }
