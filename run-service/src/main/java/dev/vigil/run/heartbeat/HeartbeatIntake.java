@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,8 @@ public class HeartbeatIntake implements AutoCloseable {
     private final HeartbeatTokens tokens;
     private final KafkaProducer<String, byte[]> producer;
     private final TopicCatalog catalog;
+    private final Serializer<Heartbeat> heartbeats;
+    private final Serializer<AgentHeartbeat> agentHeartbeats;
     private final TokenRateLimit limit = new TokenRateLimit(BEATS_PER_SECOND, BURST, 100_000, System::nanoTime);
     private final MeterRegistry registry;
     private final Optional<ReplacedAttempts> replaced;
@@ -54,6 +57,8 @@ public class HeartbeatIntake implements AutoCloseable {
                            Optional<ReplacedAttempts> replaced) {
         this.tokens = settings.heartbeatSecret() == null ? null : new HeartbeatTokens(settings.heartbeatSecret());
         this.catalog = catalog;
+        this.heartbeats = catalog.heartbeats().valueSerde().serializer();
+        this.agentHeartbeats = catalog.agentHeartbeats().valueSerde().serializer();
         this.registry = registry;
         this.replaced = replaced;
         Map<String, Object> config = new HashMap<>(kafka.clientConfig());
@@ -193,11 +198,11 @@ public class HeartbeatIntake implements AutoCloseable {
     }
 
     private byte[] serialize(Heartbeat beat) {
-        return catalog.heartbeats().valueSerde().serializer().serialize(catalog.heartbeats().name(), beat);
+        return heartbeats.serialize(catalog.heartbeats().name(), beat);
     }
 
     private byte[] serialize(AgentHeartbeat beat) {
-        return catalog.agentHeartbeats().valueSerde().serializer().serialize(catalog.agentHeartbeats().name(), beat);
+        return agentHeartbeats.serialize(catalog.agentHeartbeats().name(), beat);
     }
 
     /** Completes true once the broker has the record, false if it did not take it (never exceptionally). */
