@@ -1,5 +1,6 @@
 package dev.vigil.benchmark;
 
+import dev.vigil.local.LocalStack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,33 +28,43 @@ public final class Bench {
         log("profile %s; work directory %s", profile.name(), work);
 
         // One store at a time: the broker and its sweeper, then PostgreSQL, then the whole stack.
-        // -Dbench.only=sweeper|baseline|e2e runs one phase and prints it (no report), to iterate on it.
+        // -Dbench.only=sweeper|baseline|e2e|http runs one phase and prints it (no report), to iterate on it.
         String only = System.getProperty("bench.only", "");
         if (!only.isEmpty()) {
             Object result = switch (only) {
                 case "sweeper" -> SweeperBenchmark.measure(profile, work);
                 case "baseline" -> BaselineBenchmark.measure(profile, work);
-                case "e2e" -> CleanupBenchmark.measure(profile, work, repo);
-                default -> throw new IllegalArgumentException("bench.only must be sweeper, baseline or e2e");
+                case "e2e", "http" -> {
+                    try (LocalStack stack = CleanupBenchmark.startStack(work, repo)) {
+                        yield only.equals("e2e") ? CleanupBenchmark.measure(profile, stack)
+                                : HttpHeartbeatBenchmark.measure(profile, stack);
+                    }
+                }
+                default -> throw new IllegalArgumentException("bench.only must be sweeper, baseline, e2e or http");
             };
             log("%s", result);
             return;
         }
         SweeperBenchmark.Results vigil = SweeperBenchmark.measure(profile, work);
         BaselineBenchmark.Results baseline = BaselineBenchmark.measure(profile, work);
-        CleanupBenchmark.Results endToEnd = CleanupBenchmark.measure(profile, work, repo);
+        CleanupBenchmark.Results endToEnd;
+        HttpHeartbeatBenchmark.Results http;
+        try (LocalStack stack = CleanupBenchmark.startStack(work, repo)) {
+            endToEnd = CleanupBenchmark.measure(profile, stack);
+            http = HttpHeartbeatBenchmark.measure(profile, stack); // after the deaths: its load would blur their timing
+        }
 
         Files.createDirectories(report.getParent());
         Path chart = report.resolveSibling(report.getFileName().toString().replaceFirst("\\.md$", "") + ".png");
         String chartNote;
         try {
             Chart.write(chart, "Vigil vs the seeds' design (" + profile.name() + " profile)", Report.latencies(vigil, baseline, endToEnd),
-                    Report.bars(vigil, baseline));
+                    Report.bars(vigil, baseline, http));
             chartNote = "![detection latency and throughput](" + chart.getFileName() + ")";
         } catch (Exception | Error e) { // a headless JVM without fonts cannot draw text
             chartNote = "(no chart: " + e + ")";
         }
-        String text = Report.markdown(profile, vigil, baseline, endToEnd, chartNote,
+        String text = Report.markdown(profile, vigil, baseline, endToEnd, http, chartNote,
                 Duration.between(started, Instant.now()));
         Files.writeString(report, text);
         System.out.println(text);

@@ -81,12 +81,15 @@ final class CleanupBenchmark {
         this.api = new RunApi(stack.runServiceUrl(), stack.token("benchmark", WORKSPACE));
     }
 
-    static Results measure(Profile profile, Path work, Path repo) throws Exception {
+    /** The local stack the whole-stack phases share: two sweepers, the services on the full JIT. */
+    static LocalStack startStack(Path work, Path repo) {
         MOCK_SERVER_LOG.setLevel(Level.WARNING);
         Bench.log("end to end: starting the local stack (broker, PostgreSQL, Kubernetes API, three services)");
-        try (LocalStack stack = LocalStack.start(LocalStack.Options.onFreePorts(work.resolve("stack"), repo, 2).production())) {
-            return new CleanupBenchmark(stack).run(profile);
-        }
+        return LocalStack.start(LocalStack.Options.onFreePorts(work.resolve("stack"), repo, 2).production());
+    }
+
+    static Results measure(Profile profile, LocalStack stack) throws Exception {
+        return new CleanupBenchmark(stack).run(profile);
     }
 
     private Results run(Profile profile) throws Exception {

@@ -36,6 +36,8 @@ class ReportTest {
             uniform("Vigil, full stack: overshoot", 50, 300), uniform("during a rebalance", 1_000, 3_000),
             uniform("to terminal", 20, 200),
             uniform("to deleted", 100, 1_500), 4.2);
+    private final HttpHeartbeatBenchmark.Results http = new HttpHeartbeatBenchmark.Results(10_000, 32,
+            Duration.ofSeconds(10), 90_000, 0, 1, 9_000, 0.5, uniform("round trip", 1, 10));
 
     @Test
     void percentilesAreNearestRank() {
@@ -49,11 +51,14 @@ class ReportTest {
 
     @Test
     void theReportGivesRatiosAndAVerdictForEveryTarget() {
-        String report = Report.markdown(profile, vigil, baseline, endToEnd, "![chart](benchmark.png)", Duration.ofMinutes(4));
+        String report = Report.markdown(profile, vigil, baseline, endToEnd, http, "![chart](benchmark.png)", Duration.ofMinutes(4));
 
         assertThat(report).contains("| heartbeat ingest, Vigil / baseline (both saturated) | 20.0 x | >= 10 x | met |");
         assertThat(report).contains("| heartbeat ingest, Vigil / raw produce rate | 60 % | >= 50 % | met |");
         assertThat(report).contains("| detection overshoot p99 (sweeper) | 99 ms | <= 250 ms | met |");
+        assertThat(report).contains("| heartbeats over HTTP per run-service core / baseline (saturated) | 3.0 x | >= 2 x | met |");
+        assertThat(report).contains("| Vigil over HTTP: 32 keep-alive connections into one run-service replica, 10k runs "
+                + "(202 once the broker has the beat) | 9,000 | 4.5 % | run-service 0.50 cores: 18,000/s per core |");
         assertThat(report).contains("| timeout -> Kubernetes resources deleted, p99 | 1,486 ms | <= 1 s | **missed** |");
         assertThat(report).contains("| baseline, reconciler every 60 s | 100 | 100 | 0 | 30.1 s / 59.4 s / 60.0 s |");
         assertThat(report).contains("| baseline (UPDATE per heartbeat) | 1,000/s | 900/s | 3.5 s | PostgreSQL 0.90 cores |");
@@ -70,7 +75,7 @@ class ReportTest {
     @Test
     void theChartIsAPng(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("chart.png");
-        Chart.write(file, "test", Report.latencies(vigil, baseline, endToEnd), Report.bars(vigil, baseline));
+        Chart.write(file, "test", Report.latencies(vigil, baseline, endToEnd), Report.bars(vigil, baseline, http));
 
         BufferedImage image = ImageIO.read(file.toFile());
         assertThat(image.getWidth()).isEqualTo(1400);

@@ -219,6 +219,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** Mints heartbeat tokens as run-service issues them (for harnesses that beat for runs they did not create). */
+    public dev.vigil.contracts.heartbeat.HeartbeatTokens heartbeatTokens() {
+        return new dev.vigil.contracts.heartbeat.HeartbeatTokens(HEARTBEAT_SECRET);
+    }
+
     public String runServiceUrl() {
         return "http://localhost:" + options.runServicePort();
     }

@@ -7,14 +7,17 @@ import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.serde.InvalidEventException;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.run.RunSettings;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -50,7 +53,8 @@ public class HeartbeatIntake implements AutoCloseable {
     private final Serializer<Heartbeat> heartbeats;
     private final Serializer<AgentHeartbeat> agentHeartbeats;
     private final TokenRateLimit limit = new TokenRateLimit(BEATS_PER_SECOND, BURST, 100_000, System::nanoTime);
-    private final MeterRegistry registry;
+    /** {@code vigil.http.heartbeats{result}}, one counter per outcome, looked up once. */
+    private final Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
     private final Optional<ReplacedAttempts> replaced;
 
     public HeartbeatIntake(RunSettings settings, KafkaSettings kafka, TopicCatalog catalog, MeterRegistry registry,
@@ -59,7 +63,9 @@ public class HeartbeatIntake implements AutoCloseable {
         this.catalog = catalog;
         this.heartbeats = catalog.heartbeats().valueSerde().serializer();
         this.agentHeartbeats = catalog.agentHeartbeats().valueSerde().serializer();
-        this.registry = registry;
+        for (Outcome outcome : Outcome.values()) {
+            counters.put(outcome, registry.counter("vigil.http.heartbeats", "result", outcome.name().toLowerCase(Locale.ROOT)));
+        }
         this.replaced = replaced;
         Map<String, Object> config = new HashMap<>(kafka.clientConfig());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "vigil-run-service-heartbeats");
@@ -232,8 +238,7 @@ public class HeartbeatIntake implements AutoCloseable {
     }
 
     private Result count(Result result) {
-        registry.counter("vigil.http.heartbeats", "result", result.outcome().name().toLowerCase(java.util.Locale.ROOT))
-                .increment();
+        counters.get(result.outcome()).increment();
         return result;
     }
 
