@@ -133,12 +133,13 @@ const STUCK_WORDS = {
   start_timeout: 'no first heartbeat within its start timeout',
   heartbeat_timeout: 'no heartbeat within its heartbeat timeout',
   stop_timeout: 'not stopped within its stop timeout',
+  progress_stalled: 'heartbeating, but its progress has not moved within its progress timeout',
 };
 
 function stuckText(run) {
   const s = run.stuck;
   const timeout = { start_timeout: run.timeouts.start, heartbeat_timeout: run.timeouts.heartbeat,
-    stop_timeout: run.timeouts.stop }[s.reason];
+    stop_timeout: run.timeouts.stop, progress_stalled: run.timeouts.progress }[s.reason];
   const overdue = Math.round((Date.now() - Date.parse(s.dueAt)) / 1000);
   return `Stuck: ${STUCK_WORDS[s.reason] || s.reason} (${humanDuration(timeout)}), `
     + (overdue >= 1 ? `overdue by ${humanSeconds(overdue)}` : 'overdue since just now');

@@ -16,6 +16,7 @@ import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunStopRequested;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.RunTimeouts;
+import dev.vigil.contracts.event.StallAction;
 import dev.vigil.contracts.event.StopRun;
 import dev.vigil.contracts.event.VigilEvent;
 import java.time.Duration;
@@ -27,7 +28,7 @@ public final class EventSamples {
 
     public static final String RUN = "run-7f3a";
     public static final RunTimeouts TIMEOUTS = new RunTimeouts(Duration.ofSeconds(30), Duration.ofMinutes(2),
-            Duration.ofSeconds(45), Duration.ofHours(2));
+            Duration.ofSeconds(45), Duration.ofHours(2), Duration.ofMinutes(10), StallAction.FLAG);
     public static final CleanupTarget CLEANUP = CleanupTarget.of("agents", Labels.DEFAULT_RUN_LABEL, RUN);
 
     private EventSamples() {
@@ -46,6 +47,8 @@ public final class EventSamples {
                 FirstHeartbeatReceived.of(RUN, 1, "agent-1", at),
                 ProgressReported.of(RUN, 1, 7L, "chapter 7 of 12", 19, at),
                 RunTimedOut.of(RUN, 1, Reason.STOP_TIMEOUT, at, at.minusSeconds(50), "agent-1", true, 1),
+                RunTimedOut.of(RUN, 1, Reason.PROGRESS_STALLED, at, at.minusSeconds(5), "agent-1", true, null,
+                        at.minusSeconds(600)),
                 StopRun.of(RUN, 1, "acme", "agent-1", 2, "vigil:stop-timeout"),
                 CleanupPerformed.of(RUN, 1, "agents", "Deployment", "session-run-7f3a", CleanupOutcome.DELETED,
                         CleanupTrigger.RUN_FINISHED, null));

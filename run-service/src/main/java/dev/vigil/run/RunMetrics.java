@@ -64,6 +64,11 @@ public class RunMetrics {
     }
 
     /** Something that changed nothing: a stale attempt, a repeated finish, a late timeout. */
+    /** A run flagged but left live ({@code onStall: flag}): {@code vigil_runs_flagged_total{reason}}. */
+    public void flagged(Reason reason) {
+        counter("vigil.runs.flagged", "reason", reason.code()).increment();
+    }
+
     public void ignored(String why) {
         counter("vigil.runs.ignored", "why", why).increment();
     }

@@ -1,6 +1,7 @@
 package dev.vigil.run;
 
 import dev.vigil.contracts.ConfigLookup;
+import dev.vigil.contracts.event.StallAction;
 import java.time.Duration;
 
 /**
@@ -22,11 +23,14 @@ import java.time.Duration;
  *        ({@code vigil.heartbeats.public-url}, e.g. {@code https://vigil.example.com}); null: the address the caller
  *        used (its {@code Host}), which a proxy that rewrites it or terminates TLS makes wrong
  * @param security how bearer tokens are checked
+ * @param defaultProgressTimeout a run's progress timeout when its create request does not give one; null: a run's
+ *        progress is watched only when its request asks
+ * @param defaultOnStall what a stalled progress does when the request does not say ({@code fail} unless set)
  */
 public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStartTimeout, Duration defaultStopTimeout,
                           Duration defaultMaxDuration, Duration minTimeout, Duration maxTimeout, Duration maxMaxDuration,
                           int maxStopAttempts, String runLabelKey, String heartbeatSecret, String heartbeatBaseUrl,
-                          Security security) {
+                          Security security, Duration defaultProgressTimeout, StallAction defaultOnStall) {
 
     /**
      * The HS256 key bearer tokens are signed with (env {@code VIGIL_JWT_SECRET}), and the issuer and audience they must
@@ -50,6 +54,16 @@ public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStar
                 config.get("vigil.heartbeats.public-url", String.class).map(url -> url.trim().replaceAll("/+$", ""))
                         .filter(url -> !url.isEmpty()).orElse(null),
                 new Security(config.secret("vigil.security.jwt-secret"), config.text("vigil.security.issuer", null),
-                        config.text("vigil.security.audience", null)));
+                        config.text("vigil.security.audience", null)),
+                config.duration("vigil.runs.default-progress-timeout", null),
+                onStall(config.text("vigil.runs.default-on-stall", StallAction.FAIL.code())));
+    }
+
+    private static StallAction onStall(String code) {
+        try {
+            return StallAction.fromCode(code);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("vigil.runs.default-on-stall: " + e.getMessage(), e);
+        }
     }
 }

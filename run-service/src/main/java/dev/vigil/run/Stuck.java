@@ -10,11 +10,12 @@ import java.util.Optional;
 /**
  * Work that should have moved on by now and has not been timed out (yet): a PENDING attempt past
  * its start timeout, a RUNNING one whose last reported heartbeat is older than its heartbeat
- * timeout, a TERMINATING one past its stop timeout. The sweeper finalizes such runs by itself within
+ * timeout or whose progress stalled with {@code onStall: flag}, a TERMINATING one past its stop timeout. The sweeper finalizes such runs by itself within
  * moments; a run that stays stuck means detection is down or lagging, and a person should look.
  * {@link dev.vigil.run.store.RunRepository#STUCK} is the same rule in SQL, for counts and filters.
  *
- * @param reason the timeout that has passed: {@code start_timeout}, {@code heartbeat_timeout}, {@code stop_timeout}
+ * @param reason the timeout that has passed: {@code start_timeout}, {@code heartbeat_timeout}, {@code stop_timeout},
+ *        {@code progress_stalled}
  * @param dueAt  when it passed
  * @param detail what is overdue, in words
  */
@@ -39,11 +40,20 @@ public record Stuck(Reason reason, Instant dueAt, String detail) {
                     "no first heartbeat within its start timeout");
             case RUNNING -> due(now, run.lastHeartbeatAt() != null ? run.lastHeartbeatAt() : run.startedAt(),
                     run.heartbeatTimeoutMs() + REPORTING_SLACK_SECONDS * 1000L, Reason.HEARTBEAT_TIMEOUT,
-                    "no heartbeat reported within its heartbeat timeout");
+                    "no heartbeat reported within its heartbeat timeout").or(() -> stalled(run));
             case TERMINATING -> due(now, run.stopRequestedAt(), run.stopTimeoutMs(), Reason.STOP_TIMEOUT,
                     "not stopped within its stop timeout");
             default -> Optional.empty();
         };
+    }
+
+    /** A flagged stall: the run heartbeats, but its progress stood still for its progress timeout. */
+    private static Optional<Stuck> stalled(RunRow run) {
+        if (run.stalledAt() == null || run.progressTimeoutMs() == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Stuck(Reason.PROGRESS_STALLED, run.stalledAt(), "progress unchanged for its progress timeout ("
+                + Duration.ofMillis(run.progressTimeoutMs()) + ") while it heartbeats, since " + run.stalledAt()));
     }
 
     private static Optional<Stuck> due(Instant now, Instant since, long timeoutMs, Reason reason, String what) {

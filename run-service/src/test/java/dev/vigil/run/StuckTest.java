@@ -60,6 +60,17 @@ class StuckTest {
     }
 
     @Test
+    void aRunningRunWhoseProgressStalledWithStallFlagIsStuckUntilItsProgressMovesAndTheSqlRuleSaysSo() {
+        Instant now = T0.plusSeconds(3_010);
+        Stuck stuck = Stuck.of(flagged(T0.plusSeconds(660)), now).orElseThrow();
+        assertThat(stuck.reason()).isEqualTo(Reason.PROGRESS_STALLED);
+        assertThat(stuck.dueAt()).isEqualTo(T0.plusSeconds(660));
+        assertThat(stuck.detail()).contains("progress", "PT10M");
+        assertThat(Stuck.of(flagged(null), now)).as("its progress moved since").isEmpty();
+        assertThat(RunRepository.STUCK).contains("status = 'RUNNING' and stalled_at is not null");
+    }
+
+    @Test
     void finishedRunsAreNeverStuck() {
         for (RunStatus status : new RunStatus[] {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.ABORTED,
                 RunStatus.TIMED_OUT}) {
@@ -72,6 +83,14 @@ class StuckTest {
                       Instant stopRequestedAt) {
         return new RunRow(UUID.randomUUID(), "acme", "key", null, null, 1, status, null, null, 30_000, 60_000, 45_000,
                 3_600_000, null, null, null, null, 0, lastHeartbeatAt, 0, T0, startedAt, stopRequestedAt, null, T0,
-                attemptCreatedAt);
+                attemptCreatedAt, null, null, null, null);
+    }
+
+    /** A RUNNING run beating on time whose progress (watched for 10 min, flagged) stalled at {@code stalledAt}. */
+    static RunRow flagged(Instant stalledAt) {
+        RunRow running = run(RunStatus.RUNNING, T0, T0, T0.plusSeconds(3_000), null);
+        return new RunRow(running.id(), "acme", "key", null, null, 1, RunStatus.RUNNING, null, null, 30_000, 60_000,
+                45_000, 3_600_000, null, null, 3L, "chapter 3", 900, running.lastHeartbeatAt(), 0, T0, T0, null, null, T0,
+                T0, 600_000L, "flag", stalledAt, T0.plusSeconds(60));
     }
 }

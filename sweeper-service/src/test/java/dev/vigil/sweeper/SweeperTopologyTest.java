@@ -2,6 +2,7 @@ package dev.vigil.sweeper;
 
 import static dev.vigil.sweeper.SweeperHarness.timeouts;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.vigil.contracts.VigilHeaders;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
@@ -9,6 +10,7 @@ import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.RunTimeouts;
+import dev.vigil.contracts.event.StallAction;
 import dev.vigil.contracts.serde.EventJson;
 import dev.vigil.sweeper.run.RunSweeper;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +31,21 @@ import org.junit.jupiter.api.Test;
 class SweeperTopologyTest {
 
     private static final RunTimeouts T10 = timeouts(10_000, 30_000, 20_000, 3_600_000);
+    /** T10 with a 30 s progress timeout that fails the run, or flags it. */
+    private static final RunTimeouts P30_FAIL = progress(StallAction.FAIL);
+    private static final RunTimeouts P30_FLAG = progress(StallAction.FLAG);
+
+    private static RunTimeouts progress(StallAction onStall) {
+        return new RunTimeouts(T10.heartbeat(), T10.start(), T10.stop(), T10.maxDuration(), Duration.ofSeconds(30), onStall);
+    }
+
+    /** Beats of {@code runId} every 3 s from {@code from} to before {@code to}, with {@code steps(at)} as progress. */
+    private void beats(String runId, int attempt, long from, long to, java.util.function.LongUnaryOperator steps) {
+        for (long at = from; at < to; at += 3_000) {
+            long step = steps.applyAsLong(at);
+            sweeper.heartbeat(runId, attempt, at, step, "chapter " + step);
+        }
+    }
 
     protected final SweeperHarness sweeper = harness();
 
@@ -295,6 +312,80 @@ class SweeperTopologyTest {
             assertThat(t.agentAlive()).isFalse();
             assertThat(t.dueAt()).isEqualTo(Instant.ofEpochMilli(8_000));
         });
+    }
+
+    @Test
+    void aRunThatHeartbeatsWithUnchangedProgressStallsOnceExactlyAtItsProgressTimeout() {
+        sweeper.created("r1", 1, 0, P30_FAIL);
+        sweeper.created("bare", 1, 0, P30_FAIL);
+        sweeper.created("unwatched", 1, 0, T10);
+        for (long at = 1_000; at < 69_000; at += 3_000) {
+            long step = Math.min(at / 3_000, 2); // changes until 7 s, then stays at 2
+            sweeper.heartbeat("r1", 1, at, step, "chapter " + step);
+            sweeper.heartbeat("unwatched", 1, at, 2L, "chapter 2");
+            sweeper.heartbeat("bare", 1, at + 1_000); // beats without progress: none ever made
+        }
+        sweeper.ticks(69_000, 69_000, 500);
+        assertThat(sweeper.timedOut()).extracting(RunTimedOut::runId, RunTimedOut::reason, t -> t.dueAt().toEpochMilli())
+                .containsExactlyInAnyOrder(tuple("r1", Reason.PROGRESS_STALLED, 37_000L),
+                        tuple("bare", Reason.PROGRESS_STALLED, 32_000L));
+        assertThat(sweeper.timedOut("r1")).singleElement().satisfies(t -> {
+            assertThat(t.progressChangedAt()).isEqualTo(Instant.ofEpochMilli(7_000));
+            assertThat(t.agentAlive()).as("it was heartbeating").isTrue();
+            assertThat(t.attempt()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aRunWhoseProgressKeepsChangingIsNeverStalled() {
+        sweeper.created("r1", 1, 0, P30_FAIL);
+        beats("r1", 1, 1_000, 200_000, at -> at / 25_000); // a new step every 25 s: always inside 30 s
+        sweeper.ticks(200_000, 200_000, 500);
+        assertThat(sweeper.timedOut()).isEmpty();
+    }
+
+    @Test
+    void aStallAfterARetryBelongsToTheNewAttemptAndTheZombiesProgressCountsForNothing() {
+        sweeper.created("r1", 1, 0, P30_FAIL);
+        beats("r1", 1, 1_000, 20_000, at -> 1);
+        sweeper.created("r1", 2, 20_000, P30_FAIL);
+        for (long at = 22_000; at < 80_000; at += 3_000) {
+            sweeper.heartbeat("r1", 2, at, 5L, "chapter 5"); // the retry is stuck at chapter 5
+            sweeper.heartbeat("r1", 1, at + 1_000, at, "zombie " + at); // the old attempt's worker "progresses"
+        }
+        sweeper.ticks(80_000, 80_000, 500);
+        assertThat(sweeper.timedOut()).singleElement().satisfies(t -> {
+            assertThat(t.attempt()).isEqualTo(2);
+            assertThat(t.reason()).isEqualTo(Reason.PROGRESS_STALLED);
+            assertThat(t.dueAt()).isEqualTo(Instant.ofEpochMilli(52_000));
+        });
+    }
+
+    @Test
+    void noStallFiresWhileTheHeartbeatPartitionLagsAndTheRealOneFiresOnceItsDataIsIn() {
+        sweeper.created("r1", 1, 0, P30_FAIL);
+        sweeper.hold(SweeperHarness.TOPICS.heartbeats().name());
+        beats("r1", 1, 1_000, 60_000, at -> at / 10_000); // progressing, but not read yet
+        beats("r1", 1, 60_000, 120_000, at -> 99);
+        sweeper.ticks(120_000, 120_000, 500);
+        assertThat(sweeper.timedOut()).as("the other partitions' clocks ran ahead; progress was in the held one")
+                .isEmpty();
+
+        sweeper.release(SweeperHarness.TOPICS.heartbeats().name());
+        sweeper.ticks(120_500, 121_000, 500);
+        assertThat(sweeper.timedOut()).singleElement().satisfies(t -> {
+            assertThat(t.reason()).isEqualTo(Reason.PROGRESS_STALLED);
+            assertThat(t.dueAt()).isEqualTo(Instant.ofEpochMilli(90_000)); // changed to 99 at 60 s
+        });
+    }
+
+    @Test
+    void aFlaggedStallFiresOnceAndLeavesTheRunLiveWithItsOtherTimeoutsArmed() {
+        sweeper.created("r1", 1, 0, P30_FLAG);
+        beats("r1", 1, 1_000, 52_000, at -> 3); // stuck at 3 from 1 s, then the worker dies after 49 s
+        sweeper.ticks(52_000, 80_000, 500);
+        assertThat(sweeper.timedOut()).extracting(RunTimedOut::reason, t -> t.dueAt().toEpochMilli())
+                .containsExactly(tuple(Reason.PROGRESS_STALLED, 31_000L), tuple(Reason.HEARTBEAT_TIMEOUT, 59_000L));
     }
 
     @Test

@@ -16,7 +16,9 @@ public enum Reason {
     START_TIMEOUT("start_timeout", true),
     STOP_TIMEOUT("stop_timeout", true),
     AGENT_LOST("agent_lost", true),
-    DEADLINE_EXCEEDED("deadline_exceeded", true);
+    DEADLINE_EXCEEDED("deadline_exceeded", true),
+    /** Heartbeats kept coming but the run's progress (steps, message) did not change for its progress timeout. */
+    PROGRESS_STALLED("progress_stalled", true);
 
     private final String code;
     private final boolean timeout;

@@ -11,6 +11,7 @@ import java.time.Instant;
  * @param lastHeartbeatAt the broker time of the attempt's last heartbeat, if it had one
  * @param agentAlive whether the run's agent was still heartbeating when this fired
  * @param stopAttempt for {@code stop_timeout}: the stop request that timed out
+ * @param progressChangedAt for {@code progress_stalled}: the broker time the attempt's progress last changed
  */
 public record RunTimedOut(
         String eventId,
@@ -22,6 +23,7 @@ public record RunTimedOut(
         @Nullable String agentId,
         boolean agentAlive,
         @Nullable Integer stopAttempt,
+        @Nullable Instant progressChangedAt,
         Instant occurredAt,
         int version) implements RunScoped {
 
@@ -39,7 +41,12 @@ public record RunTimedOut(
 
     public static RunTimedOut of(String runId, int attempt, Reason reason, Instant dueAt, Instant lastHeartbeatAt,
                                  String agentId, boolean agentAlive, Integer stopAttempt) {
+        return of(runId, attempt, reason, dueAt, lastHeartbeatAt, agentId, agentAlive, stopAttempt, null);
+    }
+
+    public static RunTimedOut of(String runId, int attempt, Reason reason, Instant dueAt, Instant lastHeartbeatAt,
+                                 String agentId, boolean agentAlive, Integer stopAttempt, Instant progressChangedAt) {
         return new RunTimedOut(Events.newId(), runId, attempt, reason, dueAt, lastHeartbeatAt, agentId, agentAlive,
-                stopAttempt, Events.now(), VERSION);
+                stopAttempt, progressChangedAt, Events.now(), VERSION);
     }
 }

@@ -98,7 +98,7 @@ final class Report {
                 pct(http.perSecond() / vigil.rawPerSecond()), fmt("run-service %.2f cores: %,.0f/s per core",
                         http.runServiceCores(), http.perRunServiceCore())));
         out.append(fmt("\nOver HTTP, each beat is a request, a token check (an HMAC, no database read) and an append "
-                        + "to the broker before the answer; the load generator, the broker and the sweepers share the "
+                        + "to the broker before the answer; the load generator and the broker share the "
                         + "two cores with run-service. Answered 429 (a token over its rate): %,d; anything else or a "
                         + "broken connection: %,d. A run-service core takes %.1f x what the baseline's database takes "
                         + "at saturation; the Kafka path (the Java client, one producer appending) takes %.0f x what "

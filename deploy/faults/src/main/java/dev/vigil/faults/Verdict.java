@@ -50,9 +50,9 @@ final class Verdict {
         this.topics = new BrokerRecords(stack, harness);
     }
 
-    /** Waits (up to 3 min) until every planned run is terminal at its planned attempt and nothing is leaked. */
+    /** Waits (up to {@link Workload#FINALIZED_WITHIN}) until every planned run is terminal at its planned attempt and nothing is leaked. */
     void awaitQuiescence(List<Planned> runs) throws Exception {
-        long deadline = System.currentTimeMillis() + Duration.ofMinutes(3).toMillis();
+        long deadline = System.currentTimeMillis() + Workload.FINALIZED_WITHIN.toMillis();
         while (System.currentTimeMillis() < deadline) {
             Map<String, DbRun> rows = dbRuns();
             boolean settled = runs.stream().allMatch(r -> r.id != null && rows.containsKey(r.id)

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Simulated workers and agents that play the seeds' incidents against the running stack, through
- * the public interfaces only: a book generator that finishes (and one that is OOM-killed mid-book),
- * a chat turn whose server restarts mid-answer, a run that never starts, and an agent hosting
+ * the public interfaces only: a book generator that finishes (one that is OOM-killed mid-book, and one
+ * whose chapter loop hangs while its heartbeat thread lives on), a chat turn whose server restarts mid-answer, a run that never starts, and an agent hosting
  * sessions with labelled Deployments/Services/Pods — one of whose sessions the user stops while the
  * agent lives (it stops it), and one that the user stops just as the agent's pod is replaced.
  */
@@ -77,6 +77,7 @@ public final class DemoFleet implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(() -> guarded(this::bookThatIsOomKilled), 3, 30, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> guarded(this::chatTurnWhoseServerRestarts), 6, 30, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> guarded(this::runThatNeverStarts), 9, 45, TimeUnit.SECONDS);
+        scheduler.scheduleWithFixedDelay(() -> guarded(this::bookWhoseChapterLoopHangs), 15, 45, TimeUnit.SECONDS);
         scheduler.scheduleWithFixedDelay(() -> guarded(this::sessionStoppedWhileAgentLives), 12, 30, TimeUnit.SECONDS);
         scheduler.schedule(() -> guarded(this::sessionStoppedAsTheAgentPodIsReplaced), 40, TimeUnit.SECONDS);
         Thread commands = new Thread(this::agentObeysStops, "demo-agent-commands");
@@ -105,6 +106,20 @@ public final class DemoFleet implements AutoCloseable {
         sleep(4_000);
         heartbeat.close();
         LOG.info("demo: book worker of run {} OOM-killed; Vigil should time it out", id);
+    }
+
+    /**
+     * Seed 001's deadlock: the chapter loop hangs while the heartbeat thread beats on, so only a progress timeout
+     * ends it (TIMED_OUT, progress_stalled); the worker's later beats are a zombie's.
+     */
+    private void bookWhoseChapterLoopHangs() throws Exception {
+        String id = createRun("hung-book-" + sequence.incrementAndGet(), "book-generation", "PT6S", null, "PT8S")
+                .get("id").asText();
+        RunHeartbeat heartbeat = workers.startRun(id, 1, Duration.ofSeconds(6));
+        heartbeat.progress(3, "writing chapter 3 of 5");
+        LOG.info("demo: book worker of run {} hangs in chapter 3; its heartbeats go on", id);
+        sleep(20_000);
+        heartbeat.close();
     }
 
     /** Seed 002: the server restarts mid-answer; the message would show 'processing' forever. */
@@ -142,7 +157,7 @@ public final class DemoFleet implements AutoCloseable {
     }
 
     private String agentSession() throws Exception {
-        JsonNode run = createRun("session-" + sequence.incrementAndGet(), "agent-session", "PT15S", "agent-1");
+        JsonNode run = createRun("session-" + sequence.incrementAndGet(), "agent-session", "PT15S", "agent-1", null);
         String id = run.get("id").asText();
         // Exactly the run's cleanup selector, as run-service returned it: session, managed-by, workspace.
         Map<String, String> labels = JSON.convertValue(run.at("/cleanup/labels"),
@@ -188,12 +203,13 @@ public final class DemoFleet implements AutoCloseable {
     }
 
     private String create(String key, String kind, String heartbeat, String agentId) throws Exception {
-        return createRun(key, kind, heartbeat, agentId).get("id").asText();
+        return createRun(key, kind, heartbeat, agentId, null).get("id").asText();
     }
 
-    private JsonNode createRun(String key, String kind, String heartbeat, String agentId) throws Exception {
+    private JsonNode createRun(String key, String kind, String heartbeat, String agentId, String progress) throws Exception {
         String body = "{\"key\":\"" + key + "\",\"kind\":\"" + kind + "\",\"timeouts\":{\"heartbeat\":\"" + heartbeat
-                + "\",\"start\":\"PT10S\",\"stop\":\"PT8S\"},\"cleanup\":{\"namespace\":\""
+                + "\",\"start\":\"PT10S\",\"stop\":\"PT8S\"" + (progress == null ? "" : ",\"progress\":\"" + progress + "\"")
+                + "},\"cleanup\":{\"namespace\":\""
                 + stack.options().namespace() + "\"}" + (agentId == null ? "" : ",\"agentId\":\"" + agentId + "\"") + "}";
         return JSON.readTree(post("/api/v1/runs", body).body());
     }

@@ -3,6 +3,7 @@ package dev.vigil.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -135,6 +136,17 @@ class ReadmeCommandsIT {
         }
     }
 
+    @Test
+    void theDemoFleetsHungBookEndsTimedOutForItsStalledProgressWhileItsHeartbeatsWentOn() throws Exception {
+        // Seed 001's deadlock: heartbeats every 2 s, progress stuck at chapter 3; only the progress timeout ends it.
+        await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).until(() -> timedOut().stream()
+                .anyMatch(run -> run.get("key").asText().startsWith("hung-book-")
+                        && run.get("reason").asText().equals("progress_stalled")
+                        && run.get("error").asText().contains("unchanged since")));
+        assertThat(timedOut()).filteredOn(run -> run.get("key").asText().startsWith("hung-book-"))
+                .extracting(run -> run.get("reason").asText()).containsOnly("progress_stalled");
+    }
+
     /** Runs one block as written with bash (-e, pipefail) from the directory holding {@code .vigil/}. */
     private static String run(Block block) throws IOException, InterruptedException {
         Path out = Files.createTempFile(work, "block", ".out");
@@ -199,10 +211,19 @@ class ReadmeCommandsIT {
     }
 
     private static int timedOutRuns() throws IOException, InterruptedException {
+        return timedOut().size();
+    }
+
+    /** The demo workspace's latest 50 TIMED_OUT runs (none while run-service does not answer). */
+    private static List<JsonNode> timedOut() throws IOException, InterruptedException {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
                         URI.create(stack.runServiceUrl() + "/api/v1/runs?status=TIMED_OUT&limit=50"))
                 .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
-        return response.statusCode() == 200 ? JSON.readTree(response.body()).get("items").size() : 0;
+        List<JsonNode> runs = new java.util.ArrayList<>();
+        if (response.statusCode() == 200) {
+            JSON.readTree(response.body()).get("items").forEach(runs::add);
+        }
+        return runs;
     }
 
     /** The sum of a Prometheus counter over its labels, from a service's /prometheus. */

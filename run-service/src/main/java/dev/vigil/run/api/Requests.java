@@ -4,6 +4,7 @@ import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.Check;
 import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunTimeouts;
+import dev.vigil.contracts.event.StallAction;
 import dev.vigil.contracts.serde.InvalidEventException;
 import dev.vigil.run.RunSettings;
 import dev.vigil.run.lifecycle.NewRun;
@@ -56,13 +57,27 @@ final class Requests {
         if (body.kind() != null && body.kind().length() > MAX_KEY_LENGTH) {
             throw ApiError.badRequest("kind must be at most " + MAX_KEY_LENGTH + " characters");
         }
-        RunViews.Timeouts t = body.timeouts() == null ? new RunViews.Timeouts(null, null, null, null) : body.timeouts();
+        RunViews.Timeouts t = body.timeouts() == null ? new RunViews.Timeouts(null, null, null, null, null, null)
+                : body.timeouts();
+        Duration progress = t.progress() == null && settings.defaultProgressTimeout() == null ? null
+                : bounded("timeouts.progress", t.progress(), settings.defaultProgressTimeout(), settings.maxMaxDuration(),
+                        settings);
+        if (progress == null && t.onStall() != null) {
+            throw ApiError.badRequest("timeouts.onStall needs timeouts.progress: how long progress may stand still");
+        }
+        StallAction onStall;
+        try {
+            onStall = t.onStall() == null ? settings.defaultOnStall() : StallAction.fromCode(t.onStall());
+        } catch (InvalidEventException e) {
+            throw ApiError.badRequest("timeouts." + e.getMessage());
+        }
         RunTimeouts timeouts = new RunTimeouts(
                 bounded("timeouts.heartbeat", t.heartbeat(), settings.defaultHeartbeatTimeout(), settings.maxTimeout(), settings),
                 bounded("timeouts.start", t.start(), settings.defaultStartTimeout(), settings.maxTimeout(), settings),
                 bounded("timeouts.stop", t.stop(), settings.defaultStopTimeout(), settings.maxTimeout(), settings),
                 bounded("timeouts.maxDuration", t.maxDuration(), settings.defaultMaxDuration(),
-                        settings.maxMaxDuration(), settings));
+                        settings.maxMaxDuration(), settings),
+                progress, onStall);
         RunViews.Cleanup cleanup = body.cleanup();
         NewRun run = new NewRun(body.key(), body.kind(), body.agentId(), timeouts,
                 cleanup == null ? null : cleanup.namespace(), cleanup == null ? null : cleanup.labels());

@@ -30,10 +30,10 @@ final class RunMapper {
         CleanupTarget cleanup = RunRows.cleanup(run);
         return new RunViews.Run(run.id().toString(), run.workspace(), run.key(), run.kind(), run.agentId(), run.attempt(),
                 run.status(), run.reason(), run.error(),
-                RunViews.Timeouts.of(Duration.ofMillis(run.heartbeatTimeoutMs()), Duration.ofMillis(run.startTimeoutMs()),
-                        Duration.ofMillis(run.stopTimeoutMs()), Duration.ofMillis(run.maxDurationMs())),
+                RunViews.Timeouts.of(RunRows.timeouts(run)),
                 cleanup == null ? null : new RunViews.Cleanup(cleanup.namespace(), cleanup.labels()),
-                new RunViews.Progress(run.steps(), run.progressMessage(), run.heartbeats(), run.lastHeartbeatAt()),
+                new RunViews.Progress(run.steps(), run.progressMessage(), run.heartbeats(), run.lastHeartbeatAt(),
+                        run.progressChangedAt()),
                 run.stopAttempts(), run.createdAt(), run.startedAt(), run.stopRequestedAt(), run.finishedAt(),
                 run.attemptCreatedAt(),
                 Stuck.of(run, now).map(s -> new RunViews.Stuck(s.reason().code(), s.dueAt(), s.detail())).orElse(null),

@@ -1,6 +1,7 @@
 package dev.vigil.run.api;
 
 import dev.vigil.contracts.event.RunStatus;
+import dev.vigil.contracts.event.RunTimeouts;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
 import java.time.Duration;
@@ -24,16 +25,25 @@ public final class RunViews {
             @Nullable Cleanup cleanup) {
     }
 
-    /** Per-run timeouts as ISO-8601 durations ({@code PT30S}); any left out take the deployment's defaults. */
+    /**
+     * Per-run timeouts as ISO-8601 durations ({@code PT30S}); any left out take the deployment's defaults.
+     * {@code progress}: how long the run's progress (its heartbeats' steps and message) may stand still while it
+     * heartbeats (absent: not watched, unless the deployment sets a default); {@code onStall}: {@code fail} (the
+     * default: TIMED_OUT, {@code progress_stalled}) or {@code flag} (the run stays live and shows as stuck).
+     */
     @Serdeable
     public record Timeouts(
             @Nullable String heartbeat,
             @Nullable String start,
             @Nullable String stop,
-            @Nullable String maxDuration) {
+            @Nullable String maxDuration,
+            @Nullable String progress,
+            @Nullable String onStall) {
 
-        static Timeouts of(Duration heartbeat, Duration start, Duration stop, Duration maxDuration) {
-            return new Timeouts(heartbeat.toString(), start.toString(), stop.toString(), maxDuration.toString());
+        static Timeouts of(RunTimeouts timeouts) {
+            return new Timeouts(timeouts.heartbeat().toString(), timeouts.start().toString(), timeouts.stop().toString(),
+                    timeouts.maxDuration().toString(), timeouts.progress() == null ? null : timeouts.progress().toString(),
+                    timeouts.onStall() == null ? null : timeouts.onStall().code());
         }
     }
 
@@ -113,7 +123,7 @@ public final class RunViews {
     /**
      * {@code GET /api/v1/runs/{id}/timeline}: the run as it is now and what happened to it, oldest first:
      * each audited transition ({@code kind} "audit"; {@code action} created, started, stop_requested,
-     * stop_resent, timed_out, finished, force_terminated, force_stopped, retried), each Kubernetes
+     * stop_resent, stalled, timed_out, finished, force_terminated, force_stopped, retried), each Kubernetes
      * resource the cleaner handled ({@code kind} "cleanup", with {@code resource}), and the latest
      * progress of the current attempt ({@code kind} "progress").
      */
@@ -144,7 +154,7 @@ public final class RunViews {
     /** What the sweeper last reported of the run's heartbeats. */
     @Serdeable
     public record Progress(@Nullable Long steps, @Nullable String message, long heartbeats,
-                           @Nullable Instant lastHeartbeatAt) {
+                           @Nullable Instant lastHeartbeatAt, @Nullable Instant changedAt) {
     }
 
     /** One page of runs, newest first; pass {@code nextCursor} back as {@code cursor} for the next. */

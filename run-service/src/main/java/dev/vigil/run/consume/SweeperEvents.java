@@ -6,6 +6,7 @@ import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunActivity;
 import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunTimedOut;
+import dev.vigil.contracts.event.StallAction;
 import dev.vigil.run.RunMetrics;
 import dev.vigil.run.RunSettings;
 import dev.vigil.run.lifecycle.SweeperTransitions;
@@ -82,7 +83,11 @@ public class SweeperEvents {
             terminal.finalize(run, RunStatus.TIMED_OUT, Reason.STOP_TIMEOUT, why + "; forced", SWEEPER, "force_terminated");
             return;
         }
-        terminal.finalize(run, RunStatus.TIMED_OUT, timeout.reason(), describe(timeout), SWEEPER, "timed_out");
+        if (timeout.reason() == Reason.PROGRESS_STALLED && StallAction.FLAG.code().equals(run.onStall())) {
+            transitions.stalled(run, timeout.dueAt(), describe(run, timeout), SWEEPER);
+            return;
+        }
+        terminal.finalize(run, RunStatus.TIMED_OUT, timeout.reason(), describe(run, timeout), SWEEPER, "timed_out");
     }
 
     public void onActivity(RunActivity activity) {
@@ -101,8 +106,11 @@ public class SweeperEvents {
         }
     }
 
-    private static String describe(RunTimedOut timeout) {
+    private static String describe(RunRow run, RunTimedOut timeout) {
         return switch (timeout.reason()) {
+            case PROGRESS_STALLED -> "progress (" + (run.steps() == null ? "no steps" : "steps " + run.steps())
+                    + (run.progressMessage() == null ? "" : ", '" + run.progressMessage() + "'") + ") unchanged since "
+                    + timeout.progressChangedAt() + " while it heartbeat (last " + timeout.lastHeartbeatAt() + ")";
             case HEARTBEAT_TIMEOUT -> "no heartbeat since " + timeout.lastHeartbeatAt();
             case START_TIMEOUT -> "no first heartbeat by " + timeout.dueAt();
             case AGENT_LOST -> "agent " + timeout.agentId() + " silent past its grace period (" + timeout.dueAt() + ")";

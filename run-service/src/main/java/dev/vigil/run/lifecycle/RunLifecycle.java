@@ -61,7 +61,9 @@ public class RunLifecycle {
                 null, null, request.timeouts().heartbeat().toMillis(), request.timeouts().start().toMillis(),
                 request.timeouts().stop().toMillis(), request.timeouts().maxDuration().toMillis(),
                 cleanup == null ? null : cleanup.namespace(), cleanup == null ? null : RunRows.labels(cleanup.labels()),
-                null, null, 0, null, 0, now, null, null, null, now, now);
+                null, null, 0, null, 0, now, null, null, null, now, now,
+                request.timeouts().progress() == null ? null : request.timeouts().progress().toMillis(),
+                request.timeouts().onStall() == null ? null : request.timeouts().onStall().code(), null, null);
         return oneActive(workspace, request.key(), () -> RunContext.logged(id, workspace, () -> tx.executeWrite(status -> {
             RunRow saved = runs.save(row);
             outbox.publish(RunCreated.of(id.toString(), 1, workspace, request.key(), request.kind(), request.agentId(),

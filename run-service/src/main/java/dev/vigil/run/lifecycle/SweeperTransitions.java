@@ -58,6 +58,24 @@ public class SweeperTransitions {
         });
     }
 
+    /**
+     * Flags the attempt's stalled progress ({@code onStall: flag}): the run stays RUNNING and shows as stuck until its
+     * progress moves again. Once per attempt; a stall a later report already contradicts is ignored.
+     */
+    public void stalled(RunRow run, Instant dueAt, String detail, String actor) {
+        RunContext.logged(run.id(), run.workspace(), () -> tx.executeWrite(status -> {
+            if (runs.stalled(run.id(), run.attempt(), dueAt, RunRows.now()) == 0) {
+                metrics.ignored("stale_stall");
+                return null;
+            }
+            audit.record(run.id(), run.workspace(), run.attempt(), "stalled", RunStatus.RUNNING.name(),
+                    RunStatus.RUNNING.name(), Reason.PROGRESS_STALLED.code(), actor, detail);
+            metrics.flagged(Reason.PROGRESS_STALLED);
+            LOG.warn("progress stalled; flagged, the run stays RUNNING: {}", detail);
+            return null;
+        }));
+    }
+
     /** Re-sends stop {@code stopAttempt}, which timed out while the agent lives; the sweeper re-arms the stop timeout. */
     public RunRow resendStop(RunRow run, int stopAttempt, String actor) {
         return RunContext.logged(run.id(), run.workspace(), () -> tx.executeWrite(status -> {

@@ -28,7 +28,12 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
             + " or (status = 'RUNNING' and coalesce(last_heartbeat_at, started_at)"
             + " + heartbeat_timeout_ms * interval '1 millisecond' + interval '" + Stuck.REPORTING_SLACK_SECONDS
             + " seconds' < :now)"
+            + " or (status = 'RUNNING' and stalled_at is not null)"
             + " or (status = 'TERMINATING' and stop_requested_at + stop_timeout_ms * interval '1 millisecond' < :now))";
+
+    /** In {@link #progress}: whether the report moves the stored progress (a null part leaves its part as it is). */
+    String MOVED = "(coalesce(:steps, steps) is distinct from steps"
+            + " or coalesce(:message, progress_message) is distinct from progress_message)";
 
     RunRow save(RunRow run);
 
@@ -78,7 +83,7 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
             update runs set attempt = attempt + 1, status = 'PENDING', reason = null, error = null, steps = null,
                             progress_message = null, heartbeats = 0, last_heartbeat_at = null, stop_attempts = 0,
                             started_at = null, stop_requested_at = null, finished_at = null, updated_at = :now,
-                            attempt_created_at = :now
+                            attempt_created_at = :now, stalled_at = null, progress_changed_at = null
             where id = :id and status in ('FAILED', 'ABORTED', 'TIMED_OUT')""")
     int retry(UUID id, Instant now);
 
@@ -90,13 +95,28 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
               and status in ('PENDING', 'TERMINATING')""")
     int start(UUID id, int attempt, Instant startedAt, Instant now);
 
-    @Query("""
-            update runs set steps = coalesce(:steps, steps), progress_message = coalesce(:message, progress_message),
-                            heartbeats = :heartbeats, last_heartbeat_at = :lastHeartbeatAt, updated_at = :now
-            where id = :id and attempt = :attempt and status in ('PENDING', 'RUNNING', 'TERMINATING')
-              and (last_heartbeat_at is null or last_heartbeat_at <= :lastHeartbeatAt)""")
+    /**
+     * The sweeper's summary of the attempt's heartbeats. Progress that moves ({@link #MOVED}) is stamped with the
+     * report's heartbeat time and clears a flagged stall.
+     */
+    @Query("update runs set steps = coalesce(:steps, steps), progress_message = coalesce(:message, progress_message),"
+            + " heartbeats = :heartbeats, last_heartbeat_at = :lastHeartbeatAt, updated_at = :now,"
+            + " stalled_at = case when " + MOVED + " then null else stalled_at end,"
+            + " progress_changed_at = case when " + MOVED + " then :lastHeartbeatAt else progress_changed_at end"
+            + " where id = :id and attempt = :attempt and status in ('PENDING', 'RUNNING', 'TERMINATING')"
+            + " and (last_heartbeat_at is null or last_heartbeat_at <= :lastHeartbeatAt)")
     int progress(UUID id, int attempt, @Nullable Long steps, @Nullable String message, long heartbeats,
                  Instant lastHeartbeatAt, Instant now);
+
+    /**
+     * A flagged stall of the attempt's progress, due at {@code dueAt}: once, while RUNNING, and not when a report
+     * after it already moved the progress (the stall and the reports come on different topics).
+     */
+    @Query("""
+            update runs set stalled_at = :dueAt, updated_at = :now
+            where id = :id and attempt = :attempt and status = 'RUNNING' and stalled_at is null
+              and (progress_changed_at is null or progress_changed_at <= :dueAt)""")
+    int stalled(UUID id, int attempt, Instant dueAt, Instant now);
 
     @Query("select status, count(*) as runs from runs group by status")
     List<StatusCount> countByStatus();

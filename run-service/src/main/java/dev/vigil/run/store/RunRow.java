@@ -10,7 +10,10 @@ import java.util.UUID;
 
 /**
  * One row of {@code runs}. Only run-service writes it, and only through {@link RunRepository}'s guarded updates.
- * {@code attemptCreatedAt} is when the current attempt began: the create, or the latest retry.
+ * {@code attemptCreatedAt} is when the current attempt began: the create, or the latest retry. {@code progressTimeoutMs}
+ * and {@code onStall} ({@code fail}, {@code flag}) are null for a run whose progress is not watched; {@code stalledAt}
+ * is when a flagged run's progress stalled, null once it moves again; {@code progressChangedAt} the
+ * heartbeat time of the report that last changed its progress.
  */
 @MappedEntity("runs")
 public record RunRow(
@@ -39,5 +42,9 @@ public record RunRow(
         @Nullable Instant stopRequestedAt,
         @Nullable Instant finishedAt,
         Instant updatedAt,
-        Instant attemptCreatedAt) {
+        Instant attemptCreatedAt,
+        @Nullable Long progressTimeoutMs,
+        @Nullable String onStall,
+        @Nullable Instant stalledAt,
+        @Nullable Instant progressChangedAt) {
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.contracts.event.CleanupTarget;
 import dev.vigil.contracts.event.RunTimeouts;
+import dev.vigil.contracts.event.StallAction;
 import dev.vigil.contracts.serde.EventJson;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +22,9 @@ public final class RunRows {
 
     public static RunTimeouts timeouts(RunRow run) {
         return new RunTimeouts(Duration.ofMillis(run.heartbeatTimeoutMs()), Duration.ofMillis(run.startTimeoutMs()),
-                Duration.ofMillis(run.stopTimeoutMs()), Duration.ofMillis(run.maxDurationMs()));
+                Duration.ofMillis(run.stopTimeoutMs()), Duration.ofMillis(run.maxDurationMs()),
+                run.progressTimeoutMs() == null ? null : Duration.ofMillis(run.progressTimeoutMs()),
+                run.onStall() == null ? null : StallAction.fromCode(run.onStall()));
     }
 
     /** The run's cleanup target, or null if it has none. */

@@ -14,8 +14,14 @@ import java.util.List;
  */
 public final class RunState {
 
-    /** The encoded size without the agent id and the workspace. */
-    static final int FIXED_BYTES = 2 + 4 + 1 + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8 + 1;
+    /** The encoded size without the agent id, the workspace and the progress watch. */
+    static final int FIXED_BYTES = 2 + 4 + 1 + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8 + 1 + 1;
+    /** What a watched progress adds: its timeout, when it last changed, and what it was. */
+    static final int PROGRESS_BYTES = 8 + 8 + 4;
+    /** What beats ahead add: when their progress last changed, and what it was. */
+    static final int AHEAD_PROGRESS_BYTES = 8 + 4;
+    /** The progress of a beat that carries none: what a watch starts from. */
+    static final int NO_PROGRESS = progressHash(null, null);
 
     /** Where the run is, as far as detection is concerned. */
     public enum Phase {
@@ -72,6 +78,18 @@ public final class RunState {
     long aheadFirstAt = NONE;
     long aheadLastAt = NONE;
     long aheadBeats;
+    /** The progress of the beats ahead, as {@link #progressSeen} and {@link #progressChangedAt} for the attempt. */
+    int aheadProgressSeen = NO_PROGRESS;
+    long aheadProgressChangedAt = NONE;
+    /** The attempt's progress timeout, or 0 when its progress is not watched. */
+    long progressTimeout;
+    /** What a stalled progress does: true flags the run (it stays RUNNING), false times it out. */
+    boolean flagOnStall;
+    /** {@link #progressHash} of the progress last seen on a heartbeat, and when it last changed (watched runs only). */
+    int progressSeen;
+    long progressChangedAt = NONE;
+    /** Whether the attempt's progress stall fired (once per attempt). */
+    boolean stallFired;
     /** The due time of this run's entry in the deadline queue, or NONE. */
     long scheduledAt = NONE;
 
@@ -86,14 +104,50 @@ public final class RunState {
     }
 
     /** Notes a heartbeat of {@code newer}, an attempt not created yet; beats of another one start over. */
-    void aheadBeat(int newer, long at) {
+    void aheadBeat(int newer, long at, Long steps, String message) {
         if (aheadAttempt != newer) {
             aheadAttempt = newer;
             aheadFirstAt = at;
             aheadBeats = 0;
+            aheadProgressSeen = NO_PROGRESS;
+            aheadProgressChangedAt = at;
         }
         aheadLastAt = Math.max(aheadLastAt, at);
         aheadBeats++;
+        int progress = carriesProgress(steps, message) ? progressHash(steps, message) : aheadProgressSeen;
+        if (progress != aheadProgressSeen) {
+            aheadProgressSeen = progress;
+            aheadProgressChangedAt = Math.max(aheadProgressChangedAt, at);
+        }
+    }
+
+    /**
+     * Notes a beat's progress for a run whose progress is watched; returns whether it changed. A beat with
+     * neither steps nor a message says nothing about progress (a bare liveness beat) and changes nothing.
+     */
+    boolean progressMoved(Long steps, String message, long at) {
+        if (progressTimeout == 0 || !carriesProgress(steps, message)) {
+            return false;
+        }
+        int progress = progressHash(steps, message);
+        if (progress == progressSeen) {
+            return false;
+        }
+        progressSeen = progress;
+        progressChangedAt = Math.max(progressChangedAt, at);
+        return true;
+    }
+
+    /** Starts the progress watch at the attempt's first beat, unless beats ahead already started it. */
+    void startProgress(long at) {
+        if (progressChangedAt == NONE) {
+            progressSeen = NO_PROGRESS;
+            progressChangedAt = at;
+        }
+    }
+
+    private static boolean carriesProgress(Long steps, String message) {
+        return steps != null || message != null;
     }
 
     /**
@@ -108,12 +162,16 @@ public final class RunState {
             firstHeartbeatAt = previous.aheadFirstAt;
             lastHeartbeatAt = previous.aheadLastAt;
             heartbeats = previous.aheadBeats;
+            progressSeen = previous.aheadProgressSeen;
+            progressChangedAt = previous.aheadProgressChangedAt;
             return true;
         }
         aheadAttempt = previous.aheadAttempt;
         aheadFirstAt = previous.aheadFirstAt;
         aheadLastAt = previous.aheadLastAt;
         aheadBeats = previous.aheadBeats;
+        aheadProgressSeen = previous.aheadProgressSeen;
+        aheadProgressChangedAt = previous.aheadProgressChangedAt;
         return false;
     }
 
@@ -158,6 +216,9 @@ public final class RunState {
         }
         if (phase == Phase.TERMINATING && stopTimedOutFor != stopAttempt) {
             armed.add(new Armed(Reason.STOP_TIMEOUT, stopRequestedAt, stopTimeout, true));
+        }
+        if (phase == Phase.RUNNING && progressTimeout > 0 && !stallFired && progressChangedAt != NONE) {
+            armed.add(new Armed(Reason.PROGRESS_STALLED, progressChangedAt, progressTimeout, true));
         }
         armed.add(new Armed(Reason.DEADLINE_EXCEEDED, createdAt, maxDuration, false));
         return armed;
@@ -206,9 +267,12 @@ public final class RunState {
     }
 
     /**
-     * Format 3: format 1 (whose agent id length is read unsigned: ids are ASCII of up to 128 bytes) with
+     * Format 4: format 1 (whose agent id length is read unsigned: ids are ASCII of up to 128 bytes) with
      * {@link #beatsSeenBy} and the beats ahead appended (format 2), then the workspace (length byte,
-     * ASCII). New fields go at the end, read as absent when a shorter state is decoded.
+     * ASCII; format 3), then a flags byte and, only for a run whose progress is watched, the progress
+     * watch ({@value #PROGRESS_BYTES} bytes), and only while beats ahead are kept, their progress
+     * ({@value #AHEAD_PROGRESS_BYTES} bytes): a run with neither pays a byte. New fields go at the end,
+     * read as absent when a shorter state is decoded.
      */
     byte[] encode() {
         byte[] agent = agentId == null ? new byte[0] : agentId.getBytes(StandardCharsets.UTF_8);
@@ -219,8 +283,11 @@ public final class RunState {
         if (space.length > 255) {
             throw new IllegalArgumentException("workspace longer than 255 bytes: " + space.length);
         }
-        ByteBuffer out = ByteBuffer.allocate(FIXED_BYTES + agent.length + space.length);
-        out.put((byte) 3); // format version
+        boolean watched = progressTimeout > 0;
+        boolean ahead = aheadAttempt != 0;
+        ByteBuffer out = ByteBuffer.allocate(FIXED_BYTES + agent.length + space.length + (watched ? PROGRESS_BYTES : 0)
+                + (ahead ? AHEAD_PROGRESS_BYTES : 0));
+        out.put((byte) 4); // format version
         out.put((byte) phase.ordinal());
         out.putInt(attempt);
         out.put((byte) agent.length).put(agent);
@@ -232,13 +299,20 @@ public final class RunState {
         out.putLong(beatsSeenBy);
         out.putInt(aheadAttempt).putLong(aheadFirstAt).putLong(aheadLastAt).putLong(aheadBeats);
         out.put((byte) space.length).put(space);
+        out.put((byte) ((watched ? 1 : 0) | (flagOnStall ? 2 : 0) | (stallFired ? 4 : 0) | (ahead ? 8 : 0)));
+        if (watched) {
+            out.putLong(progressTimeout).putLong(progressChangedAt).putInt(progressSeen);
+        }
+        if (ahead) {
+            out.putLong(aheadProgressChangedAt).putInt(aheadProgressSeen);
+        }
         return out.array();
     }
 
     static RunState decode(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes);
         byte format = in.get();
-        if (format < 1 || format > 3) {
+        if (format < 1 || format > 4) {
             throw new IllegalStateException("unknown run state format " + format);
         }
         Phase phase = Phase.values()[in.get()];
@@ -273,9 +347,25 @@ public final class RunState {
             in.get(space);
             state.workspace = space.length == 0 ? null : new String(space, StandardCharsets.UTF_8);
         }
+        if (format >= 4) {
+            byte flags = in.get();
+            state.flagOnStall = (flags & 2) != 0;
+            state.stallFired = (flags & 4) != 0;
+            if ((flags & 1) != 0) {
+                state.progressTimeout = in.getLong();
+                state.progressChangedAt = in.getLong();
+                state.progressSeen = in.getInt();
+            }
+            if ((flags & 8) != 0) {
+                state.aheadProgressChangedAt = in.getLong();
+                state.aheadProgressSeen = in.getInt();
+            }
+        } else if (state.aheadAttempt != 0) {
+            state.aheadProgressChangedAt = state.aheadFirstAt; // older states kept no progress of beats ahead
+        }
         if (format == 1 && phase == Phase.UNKNOWN) {
             // Format 1 kept an unknown run's beats in the attempt's own fields.
-            state.aheadBeat(state.attempt, state.firstHeartbeatAt);
+            state.aheadBeat(state.attempt, state.firstHeartbeatAt, null, null);
             state.aheadLastAt = state.lastHeartbeatAt;
             state.aheadBeats = state.heartbeats;
             state.attempt = 0;

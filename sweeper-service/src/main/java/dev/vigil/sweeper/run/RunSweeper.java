@@ -12,6 +12,7 @@ import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunStopRequested;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.RunTimeouts;
+import dev.vigil.contracts.event.StallAction;
 import dev.vigil.contracts.serde.EventJson;
 import dev.vigil.contracts.serde.InvalidEventException;
 import dev.vigil.sweeper.SweeperConfig;
@@ -40,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * since is simply moved to the new due time. Each timeout fires once per run attempt (a stop timeout
  * once per stop request). A heartbeat of an attempt newer than the current one changes nothing about
  * the current one: it is kept aside, and a {@code RunCreated} of that attempt takes it over.
+ *
+ * <p>A run created with a progress timeout also has its progress watched: its stall deadline is when its
+ * heartbeats' progress (steps, message) last changed plus that timeout, moved like the heartbeat deadline (a
+ * change only updates the state, never the queue), judged on the same watermark and blackout credits, and
+ * fired once per attempt: {@code fail} finalizes the run, {@code flag} leaves it RUNNING.
  *
  * <p>A heartbeat that changes nothing but the run's last-heartbeat time is written through to the
  * store (and so to its changelog) only once that time has moved by half the heartbeat timeout since
@@ -122,7 +128,7 @@ public final class RunSweeper extends SweepingProcessor {
             // Not created yet (the outbox may be behind the worker, or a retry's beats overtook its RunCreated):
             // kept aside for that attempt, changing nothing about the current one.
             boolean expiring = !state.phase.armed();
-            state.aheadBeat(heartbeat.attempt(), at);
+            state.aheadBeat(heartbeat.attempt(), at, heartbeat.steps(), heartbeat.message());
             if (expiring) {
                 reschedule(runId, state, at);
             }
@@ -145,13 +151,16 @@ public final class RunSweeper extends SweepingProcessor {
                 state.beatsMayBeLost = false;
                 if (!state.started()) { // pending, or stopped before its first beat was read
                     start(runId, state, at, heartbeat.agentId());
+                    state.progressMoved(heartbeat.steps(), heartbeat.message(), at);
                     reportProgress(runId, state, heartbeat, at);
                     reschedule(runId, state, at);
                     break;
                 }
                 state.lastHeartbeatAt = Math.max(state.lastHeartbeatAt, at);
                 state.heartbeats++;
-                if (!reportProgress(runId, state, heartbeat, at)) {
+                // A progress change moves the stall deadline later: always written through, never lost with a task.
+                boolean moved = state.progressMoved(heartbeat.steps(), heartbeat.message(), at);
+                if (!reportProgress(runId, state, heartbeat, at) && !moved) {
                     saveHeartbeat(runId, state);
                     return;
                 }
@@ -170,6 +179,7 @@ public final class RunSweeper extends SweepingProcessor {
             state.lastHeartbeatAt = at;
             state.heartbeats = 1;
         }
+        state.startProgress(state.firstHeartbeatAt);
         emit(runId, new Emitted.Activity(FirstHeartbeatReceived.of(runId, state.attempt,
                 agentId != null ? agentId : state.agentId, Instant.ofEpochMilli(state.firstHeartbeatAt))), at);
         metrics.firstHeartbeat();
@@ -222,6 +232,8 @@ public final class RunSweeper extends SweepingProcessor {
         state.startTimeout = timeouts.start().toMillis();
         state.stopTimeout = timeouts.stop().toMillis();
         state.maxDuration = timeouts.maxDuration().toMillis();
+        state.progressTimeout = timeouts.progress() == null ? 0 : timeouts.progress().toMillis();
+        state.flagOnStall = timeouts.onStall() == StallAction.FLAG;
         state.createdAt = at;
         if (state.inheritAheadBeats(previous)) {
             state.beatsSeenBy = incarnation; // beats kept aside are always written through
@@ -317,15 +329,19 @@ public final class RunSweeper extends SweepingProcessor {
             return;
         }
         boolean alive = state.started() && clock.dueAt(state.lastHeartbeatAt, state.heartbeatTimeout, now) > now;
+        boolean stalled = first.reason() == Reason.PROGRESS_STALLED;
         RunTimedOut timeout = RunTimedOut.of(runId, state.attempt, first.reason(), Instant.ofEpochMilli(firstDue),
                 state.started() ? Instant.ofEpochMilli(state.lastHeartbeatAt) : null, state.agentId, alive,
-                first.reason() == Reason.STOP_TIMEOUT ? state.stopAttempt : null);
+                first.reason() == Reason.STOP_TIMEOUT ? state.stopAttempt : null,
+                stalled ? Instant.ofEpochMilli(state.progressChangedAt) : null);
         emit(runId, new Emitted.Timeout(timeout), now);
         metrics.timeout(first.reason(), System.currentTimeMillis() - firstDue);
         LOG.info("run {} attempt {} timed out: {} (due {}, last heartbeat {})", runId, state.attempt,
                 first.reason().code(), timeout.dueAt(), timeout.lastHeartbeatAt());
         if (first.reason() == Reason.STOP_TIMEOUT) {
             state.stopTimedOutFor = state.stopAttempt;
+        } else if (stalled && state.flagOnStall) {
+            state.stallFired = true; // flagged, once: the run stays RUNNING with its other timeouts armed
         } else {
             state.phase = Phase.TIMED_OUT;
             state.finishedAt = now;

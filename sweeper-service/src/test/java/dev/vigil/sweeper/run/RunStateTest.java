@@ -19,18 +19,26 @@ class RunStateTest {
     @Property(tries = 500)
     void everyStateWithAnAllowedAgentIdRoundTrips(@ForAll("ids") String agentId, @ForAll("ids") String workspace,
                                                   @ForAll Phase phase, @ForAll int attempt, @ForAll long time,
-                                                  @ForAll long beatsSeenBy) {
+                                                  @ForAll long beatsSeenBy, @ForAll boolean watched,
+                                                  @ForAll boolean flag, @ForAll boolean fired) {
         RunState state = new RunState(attempt, phase);
         state.agentId = agentId;
         state.workspace = workspace;
         state.heartbeatTimeout = 10_000;
         state.lastHeartbeatAt = time;
         state.beatsSeenBy = beatsSeenBy;
-        state.aheadBeat(attempt + 1, time);
+        state.aheadBeat(attempt + 1 == 0 ? 2 : attempt + 1, time, 7L, agentId);
         state.reportedProgress = RunState.progressHash(7L, agentId);
+        if (watched) {
+            state.progressTimeout = 600_000;
+            state.progressMoved(8L, workspace, time);
+        }
+        state.flagOnStall = flag;
+        state.stallFired = fired;
 
         byte[] encoded = state.encode();
-        assertThat(encoded).hasSize(152 + agentId.length() + workspace.length()); // the size the docs state
+        // The size the docs state: 153 bytes and the ids, 20 more with a progress watch, 12 while beats are ahead.
+        assertThat(encoded).hasSize(153 + agentId.length() + workspace.length() + (watched ? 20 : 0) + 12);
         RunState decoded = RunState.decode(encoded);
         assertThat(decoded).usingRecursiveComparison().ignoringFields("writtenHeartbeatAt").isEqualTo(state);
         assertThat(decoded.writtenHeartbeatAt).as("what was read is what is stored").isEqualTo(state.lastHeartbeatAt);
@@ -49,16 +57,22 @@ class RunStateTest {
     }
 
     @Example
-    void statesOfFormatTwoStillDecodeWithoutAWorkspace() {
+    void statesOfFormatsTwoAndThreeStillDecodeWithoutAWorkspaceOrAProgressWatch() {
         RunState state = new RunState(2, Phase.RUNNING);
         state.agentId = "agent-7";
-        state.aheadBeat(3, 5_000);
-        byte[] three = state.encode();
-        byte[] two = java.util.Arrays.copyOf(three, three.length - 1); // format 3 = format 2 + an empty workspace
+        state.aheadBeat(3, 5_000, null, null);
+        byte[] four = state.encode();
+        // Format 4 = format 3 + flags + the beats ahead's progress; format 3 = format 2 + an empty workspace.
+        byte[] three = java.util.Arrays.copyOf(four, four.length - 1 - RunState.AHEAD_PROGRESS_BYTES);
+        three[0] = 3;
+        byte[] two = java.util.Arrays.copyOf(three, three.length - 1);
         two[0] = 2;
         RunState decoded = RunState.decode(two);
-        assertThat(decoded).usingRecursiveComparison().isEqualTo(RunState.decode(three));
+        assertThat(decoded).usingRecursiveComparison().isEqualTo(RunState.decode(four));
+        assertThat(RunState.decode(three)).usingRecursiveComparison().isEqualTo(RunState.decode(four));
         assertThat(decoded.workspace).isNull();
+        assertThat(decoded.progressTimeout).isZero();
+        assertThat(decoded.aheadProgressChangedAt).isEqualTo(5_000);
     }
 
     @Example
