@@ -75,6 +75,21 @@ class ProgressStallIT {
     }
 
     @Test
+    void aStallOfARunWhoseMessageIsAsLongAsAllowedIsStillFinalizedItsErrorQuotingTheStart() throws Exception {
+        String id = create("book-long", "\"progress\":\"PT10M\"");
+        Instant t0 = recent();
+        running(id, 1, t0);
+        String longest = "x".repeat(dev.vigil.contracts.event.Check.MAX_TEXT_LENGTH - 1) + "y";
+        progress(id, 1, 1L, longest, t0.plusSeconds(1));
+
+        stall(id, 1, t0.plusSeconds(2), t0.plusSeconds(1));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(id).equals("TIMED_OUT"));
+        String error = run(id).get("error").asText();
+        assertThat(error).contains("x".repeat(200) + "…").doesNotContain("y")
+                .hasSizeLessThanOrEqualTo(dev.vigil.contracts.event.Check.MAX_TEXT_LENGTH);
+    }
+
+    @Test
     void aFlaggedRunStaysRunningShowsAsStuckOnceAndIsClearedWhenItsProgressMoves() throws Exception {
         String id = create("chat-1", "\"progress\":\"PT10M\",\"onStall\":\"flag\"");
         Instant t0 = recent();

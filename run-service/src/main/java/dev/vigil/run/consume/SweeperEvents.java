@@ -109,8 +109,9 @@ public class SweeperEvents {
     private static String describe(RunRow run, RunTimedOut timeout) {
         return switch (timeout.reason()) {
             case PROGRESS_STALLED -> "progress (" + (run.steps() == null ? "no steps" : "steps " + run.steps())
-                    + (run.progressMessage() == null ? "" : ", '" + run.progressMessage() + "'") + ") unchanged since "
-                    + timeout.progressChangedAt() + " while it heartbeat (last " + timeout.lastHeartbeatAt() + ")";
+                    + (run.progressMessage() == null ? "" : ", '" + shortened(run.progressMessage()) + "'")
+                    + ") unchanged since " + timeout.progressChangedAt() + " while it heartbeat (last "
+                    + timeout.lastHeartbeatAt() + ")";
             case HEARTBEAT_TIMEOUT -> "no heartbeat since " + timeout.lastHeartbeatAt();
             case START_TIMEOUT -> "no first heartbeat by " + timeout.dueAt();
             case AGENT_LOST -> "agent " + timeout.agentId() + " silent past its grace period (" + timeout.dueAt() + ")";
@@ -118,6 +119,18 @@ public class SweeperEvents {
             default -> timeout.reason().code() + " at " + timeout.dueAt();
         };
     }
+
+    /** A worker's message as part of the run's error, which must stay within what an event may carry. */
+    private static String shortened(String message) {
+        int end = Math.min(message.length(), MAX_QUOTED);
+        if (end < message.length() && Character.isHighSurrogate(message.charAt(end - 1))) {
+            end--;
+        }
+        return end == message.length() ? message : message.substring(0, end) + "…";
+    }
+
+    /** How much of the progress message an error quotes: a message of any allowed length leaves room for the rest. */
+    static final int MAX_QUOTED = 200;
 
     private Optional<RunRow> find(String runId) {
         return uuid(runId).flatMap(runs::findById);
