@@ -85,6 +85,18 @@ public final class Check {
         return value;
     }
 
+    /**
+     * {@code value} cut to at most {@code max} characters, never inside a surrogate pair, with {@code mark} appended
+     * when it was cut; null stays null. For quoting what a caller sent inside a bounded field or message.
+     */
+    public static String shortened(String value, int max, String mark) {
+        if (value == null || value.length() <= max) {
+            return value;
+        }
+        int end = Character.isHighSurrogate(value.charAt(max - 1)) ? max - 1 : max;
+        return value.substring(0, end) + mark;
+    }
+
     public static String text(String value, String field) {
         if (value == null) {
             return null;

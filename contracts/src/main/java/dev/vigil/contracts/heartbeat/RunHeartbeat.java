@@ -59,14 +59,7 @@ public final class RunHeartbeat extends Pulse {
         if (message == null) {
             return null;
         }
-        String text = message;
-        if (text.length() > Check.MAX_TEXT_LENGTH) {
-            int end = Check.MAX_TEXT_LENGTH;
-            if (Character.isHighSurrogate(text.charAt(end - 1))) {
-                end--;
-            }
-            text = text.substring(0, end);
-        }
+        String text = Check.shortened(message, Check.MAX_TEXT_LENGTH, "");
         StringBuilder clean = null;
         for (int from = 0, bad; (bad = Check.unstorableAt(text.substring(from))) >= 0; from += bad + 1) {
             clean = clean == null ? new StringBuilder(text) : clean;

@@ -34,7 +34,6 @@ final class Workload {
     static final Duration HEARTBEAT = Duration.ofSeconds(6);
     private static final String TIMEOUTS = "{\"heartbeat\":\"PT6S\",\"start\":\"PT8S\",\"stop\":\"PT10S\",\"maxDuration\":\"PT1H\"}";
 
-    /** What happens to a run. */
     /**
      * How long a step waits for the run to reach the state it needs, and the verdict for every run to settle: longer
      * than any detection delay the long profile produces (up to about 3 min, when a broker outage, a stopped sweeper
@@ -43,6 +42,7 @@ final class Workload {
      */
     static final Duration FINALIZED_WITHIN = Duration.ofMinutes(5);
 
+    /** What happens to a run. */
     enum Fate { FINISHES, DIES, STOPPED_AGENT_LIVES, STOPPED_AGENT_VANISHES, NEVER_STARTS, ZOMBIE_AFTER_RETRY }
 
     /** One planned run and what became of it on our side. */

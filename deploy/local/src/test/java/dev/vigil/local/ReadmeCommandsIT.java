@@ -100,7 +100,7 @@ class ReadmeCommandsIT {
         fleet = new DemoFleet(stack, "demo", token).start();
         // The README is read while the demo runs: wait until it has timed out three runs and cleaned one up.
         await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1)).until(() ->
-                timedOutRuns() >= 3 && metric(stack.cleanerUrl(), "vigil_cleaner_resources_deleted_total") >= 1);
+                timedOut().size() >= 3 && metric(stack.cleanerUrl(), "vigil_cleaner_resources_deleted_total") >= 1);
     }
 
     @AfterAll
@@ -208,10 +208,6 @@ class ReadmeCommandsIT {
                 .withName("readme-neighbour").withLabels(labels).endMetadata().build()).create();
         kubernetes.pods().inNamespace(ns).resource(new PodBuilder().withNewMetadata()
                 .withName("readme-neighbour").withLabels(labels).endMetadata().build()).create();
-    }
-
-    private static int timedOutRuns() throws IOException, InterruptedException {
-        return timedOut().size();
     }
 
     /** The demo workspace's latest 50 TIMED_OUT runs (none while run-service does not answer). */

@@ -150,7 +150,7 @@ final class Requests {
 
     private static RuntimeException notFound(String id) {
         String shown = Check.unstorableAt(id) >= 0 ? "(an id with control characters)"
-                : id.length() > 64 ? id.substring(0, Character.isHighSurrogate(id.charAt(63)) ? 63 : 64) + "..." : id;
+                : Check.shortened(id, 64, "...");
         return ApiError.notFound("no run '" + shown + "': run ids are UUIDs");
     }
 }

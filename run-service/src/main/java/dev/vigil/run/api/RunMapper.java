@@ -8,7 +8,6 @@ import dev.vigil.run.store.AuditRow;
 import dev.vigil.run.store.CleanupRow;
 import dev.vigil.run.store.RunRow;
 import dev.vigil.run.store.RunRows;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -4,7 +4,6 @@ import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunTimeouts;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.serde.annotation.Serdeable;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

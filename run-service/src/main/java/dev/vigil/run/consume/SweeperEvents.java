@@ -1,5 +1,6 @@
 package dev.vigil.run.consume;
 
+import dev.vigil.contracts.event.Check;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
@@ -109,7 +110,7 @@ public class SweeperEvents {
     private static String describe(RunRow run, RunTimedOut timeout) {
         return switch (timeout.reason()) {
             case PROGRESS_STALLED -> "progress (" + (run.steps() == null ? "no steps" : "steps " + run.steps())
-                    + (run.progressMessage() == null ? "" : ", '" + shortened(run.progressMessage()) + "'")
+                    + (run.progressMessage() == null ? "" : ", '" + Check.shortened(run.progressMessage(), MAX_QUOTED, "…") + "'")
                     + ") unchanged since " + timeout.progressChangedAt() + " while it heartbeat (last "
                     + timeout.lastHeartbeatAt() + ")";
             case HEARTBEAT_TIMEOUT -> "no heartbeat since " + timeout.lastHeartbeatAt();
@@ -120,16 +121,10 @@ public class SweeperEvents {
         };
     }
 
-    /** A worker's message as part of the run's error, which must stay within what an event may carry. */
-    private static String shortened(String message) {
-        int end = Math.min(message.length(), MAX_QUOTED);
-        if (end < message.length() && Character.isHighSurrogate(message.charAt(end - 1))) {
-            end--;
-        }
-        return end == message.length() ? message : message.substring(0, end) + "…";
-    }
-
-    /** How much of the progress message an error quotes: a message of any allowed length leaves room for the rest. */
+    /**
+     * How much of the progress message a run's error quotes: a message of any allowed length leaves room for the
+     * rest, so the error stays within what an event may carry.
+     */
     static final int MAX_QUOTED = 200;
 
     private Optional<RunRow> find(String runId) {

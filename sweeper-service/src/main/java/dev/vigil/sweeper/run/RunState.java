@@ -20,7 +20,11 @@ public final class RunState {
     static final int PROGRESS_BYTES = 8 + 8 + 4;
     /** What beats ahead add: when their progress last changed, and what it was. */
     static final int AHEAD_PROGRESS_BYTES = 8 + 4;
-    /** The progress of a beat that carries none: what a watch starts from. */
+    /**
+     * The progress of a beat that carries none ({@link #progressHash} of neither steps nor a message): what a watch
+     * starts from, and what never counts as a change. (A real progress with the same hash, one in 2^32, is taken for
+     * a bare beat: its change is noticed with the next different one.)
+     */
     static final int NO_PROGRESS = progressHash(null, null);
 
     /** Where the run is, as far as detection is concerned. */
@@ -104,7 +108,7 @@ public final class RunState {
     }
 
     /** Notes a heartbeat of {@code newer}, an attempt not created yet; beats of another one start over. */
-    void aheadBeat(int newer, long at, Long steps, String message) {
+    void aheadBeat(int newer, long at, int progress) {
         if (aheadAttempt != newer) {
             aheadAttempt = newer;
             aheadFirstAt = at;
@@ -114,23 +118,18 @@ public final class RunState {
         }
         aheadLastAt = Math.max(aheadLastAt, at);
         aheadBeats++;
-        int progress = carriesProgress(steps, message) ? progressHash(steps, message) : aheadProgressSeen;
-        if (progress != aheadProgressSeen) {
+        if (progress != NO_PROGRESS && progress != aheadProgressSeen) {
             aheadProgressSeen = progress;
             aheadProgressChangedAt = Math.max(aheadProgressChangedAt, at);
         }
     }
 
     /**
-     * Notes a beat's progress for a run whose progress is watched; returns whether it changed. A beat with
-     * neither steps nor a message says nothing about progress (a bare liveness beat) and changes nothing.
+     * Notes a beat's progress ({@link #progressHash}) for a run whose progress is watched; returns whether it changed.
+     * A beat with neither steps nor a message says nothing about progress (a bare liveness beat) and changes nothing.
      */
-    boolean progressMoved(Long steps, String message, long at) {
-        if (progressTimeout == 0 || !carriesProgress(steps, message)) {
-            return false;
-        }
-        int progress = progressHash(steps, message);
-        if (progress == progressSeen) {
+    boolean progressMoved(int progress, long at) {
+        if (progressTimeout == 0 || progress == NO_PROGRESS || progress == progressSeen) {
             return false;
         }
         progressSeen = progress;
@@ -144,10 +143,6 @@ public final class RunState {
             progressSeen = NO_PROGRESS;
             progressChangedAt = at;
         }
-    }
-
-    private static boolean carriesProgress(Long steps, String message) {
-        return steps != null || message != null;
     }
 
     /**
@@ -365,7 +360,7 @@ public final class RunState {
         }
         if (format == 1 && phase == Phase.UNKNOWN) {
             // Format 1 kept an unknown run's beats in the attempt's own fields.
-            state.aheadBeat(state.attempt, state.firstHeartbeatAt, null, null);
+            state.aheadBeat(state.attempt, state.firstHeartbeatAt, NO_PROGRESS);
             state.aheadLastAt = state.lastHeartbeatAt;
             state.aheadBeats = state.heartbeats;
             state.attempt = 0;

@@ -120,6 +120,7 @@ public final class RunSweeper extends SweepingProcessor {
     private void onHeartbeat(Heartbeat heartbeat, long at) {
         metrics.heartbeat();
         String runId = heartbeat.runId();
+        int progress = RunState.progressHash(heartbeat.steps(), heartbeat.message()); // once per beat
         RunState state = load(runId);
         if (state == null) {
             state = RunState.unknown();
@@ -128,7 +129,7 @@ public final class RunSweeper extends SweepingProcessor {
             // Not created yet (the outbox may be behind the worker, or a retry's beats overtook its RunCreated):
             // kept aside for that attempt, changing nothing about the current one.
             boolean expiring = !state.phase.armed();
-            state.aheadBeat(heartbeat.attempt(), at, heartbeat.steps(), heartbeat.message());
+            state.aheadBeat(heartbeat.attempt(), at, progress);
             if (expiring) {
                 reschedule(runId, state, at);
             }
@@ -151,16 +152,16 @@ public final class RunSweeper extends SweepingProcessor {
                 state.beatsMayBeLost = false;
                 if (!state.started()) { // pending, or stopped before its first beat was read
                     start(runId, state, at, heartbeat.agentId());
-                    state.progressMoved(heartbeat.steps(), heartbeat.message(), at);
-                    reportProgress(runId, state, heartbeat, at);
+                    state.progressMoved(progress, at);
+                    reportProgress(runId, state, heartbeat, progress, at);
                     reschedule(runId, state, at);
                     break;
                 }
                 state.lastHeartbeatAt = Math.max(state.lastHeartbeatAt, at);
                 state.heartbeats++;
                 // A progress change moves the stall deadline later: always written through, never lost with a task.
-                boolean moved = state.progressMoved(heartbeat.steps(), heartbeat.message(), at);
-                if (!reportProgress(runId, state, heartbeat, at) && !moved) {
+                boolean moved = state.progressMoved(progress, at);
+                if (!reportProgress(runId, state, heartbeat, progress, at) && !moved) {
                     saveHeartbeat(runId, state);
                     return;
                 }
@@ -194,8 +195,7 @@ public final class RunSweeper extends SweepingProcessor {
      * the run. So a run whose progress does not change costs one write per liveness interval, not one
      * per heartbeat.
      */
-    private boolean reportProgress(String runId, RunState state, Heartbeat heartbeat, long at) {
-        int progress = RunState.progressHash(heartbeat.steps(), heartbeat.message());
+    private boolean reportProgress(String runId, RunState state, Heartbeat heartbeat, int progress, long at) {
         boolean report;
         if (state.lastProgressAt == RunState.NONE) {
             report = true;

@@ -27,11 +27,11 @@ class RunStateTest {
         state.heartbeatTimeout = 10_000;
         state.lastHeartbeatAt = time;
         state.beatsSeenBy = beatsSeenBy;
-        state.aheadBeat(attempt + 1 == 0 ? 2 : attempt + 1, time, 7L, agentId);
+        state.aheadBeat(attempt + 1 == 0 ? 2 : attempt + 1, time, RunState.progressHash(7L, agentId));
         state.reportedProgress = RunState.progressHash(7L, agentId);
         if (watched) {
             state.progressTimeout = 600_000;
-            state.progressMoved(8L, workspace, time);
+            state.progressMoved(RunState.progressHash(8L, workspace), time);
         }
         state.flagOnStall = flag;
         state.stallFired = fired;
@@ -60,7 +60,7 @@ class RunStateTest {
     void statesOfFormatsTwoAndThreeStillDecodeWithoutAWorkspaceOrAProgressWatch() {
         RunState state = new RunState(2, Phase.RUNNING);
         state.agentId = "agent-7";
-        state.aheadBeat(3, 5_000, null, null);
+        state.aheadBeat(3, 5_000, RunState.NO_PROGRESS);
         byte[] four = state.encode();
         // Format 4 = format 3 + flags + the beats ahead's progress; format 3 = format 2 + an empty workspace.
         byte[] three = java.util.Arrays.copyOf(four, four.length - 1 - RunState.AHEAD_PROGRESS_BYTES);
