@@ -3,6 +3,8 @@ package dev.vigil.infra;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -74,18 +76,55 @@ public final class EmbeddedPostgres implements PostgresDatabase {
     }
 
     /**
-     * Immediate shutdown: SIGKILL to the postmaster (as {@code pg_ctl stop -m immediate} would leave
-     * it, the next start runs crash recovery). Only for a server started with a data directory.
+     * Immediate shutdown, as a pod kill leaves it: SIGKILL to the postmaster <em>and every backend</em>,
+     * returning only once all of them are gone (the next start runs crash recovery). Killing the
+     * postmaster alone is not a dead database: its backends serve their open connections until they
+     * notice, so a query right after it could still succeed. Only for a server started with a data
+     * directory.
      */
     public synchronized void kill() {
+        long pid;
         try {
-            String pid = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim();
-            new ProcessBuilder("kill", "-9", pid).inheritIO().start().waitFor();
-            LOG.info("PostgreSQL (pid {}) killed", pid);
+            pid = Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).get(0).trim());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        }
+        ProcessHandle postmaster = ProcessHandle.of(pid).orElse(null);
+        if (postmaster == null) {
+            LOG.info("PostgreSQL (pid {}) was already gone", pid);
+            return;
+        }
+        List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
+        all.add(0, postmaster);
+        all.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        for (ProcessHandle process : all) {
+            while (running(process) && System.nanoTime() < deadline) {
+                process.destroyForcibly();
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            if (running(process)) {
+                throw new IllegalStateException("PostgreSQL process " + process.pid() + " survived SIGKILL for 30 s");
+            }
+        }
+        LOG.info("PostgreSQL (pid {}) and its {} backends killed", pid, all.size() - 1);
+    }
+
+    /** Alive and not a zombie waiting for a parent (a container's init may be slow to reap it). */
+    private static boolean running(ProcessHandle process) {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException gone) {
+            return false;
         }
     }
 
