@@ -1,18 +1,19 @@
 package dev.vigil.run.api;
 
 import dev.vigil.run.heartbeat.HeartbeatIntake;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Body;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.QueryValue;
-import io.micronaut.scheduling.TaskExecutors;
-import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.rules.SecurityRule;
 import io.micronaut.serde.annotation.Serdeable;
@@ -38,9 +39,16 @@ public class HeartbeatController {
     static final String RETRY_AFTER_SECONDS = "1";
 
     private final HeartbeatIntake intake;
+    private final Counter served;
 
-    public HeartbeatController(HeartbeatIntake intake) {
+    public HeartbeatController(HeartbeatIntake intake, MeterRegistry registry) {
         this.intake = intake;
+        this.served = served(registry, "micronaut");
+    }
+
+    /** {@code vigil.http.heartbeats.served{by}}: the run beats answered by this controller or by {@link FastHeartbeats}. */
+    static Counter served(MeterRegistry registry, String by) {
+        return registry.counter("vigil.http.heartbeats.served", "by", by);
     }
 
     /** The optional body of a beat: the attempt (else the token's) and progress. */
@@ -72,9 +80,8 @@ public class HeartbeatController {
     public record AgentAccepted(String agentId, String workspace, Map<String, String> runs) {
     }
 
-    /** On the blocking pool: with the broker away, a send waits for its metadata (up to max.block.ms), never on Netty's event loop. */
+    /** On the event loop, as the intake never blocks; the plain form of this route is {@link FastHeartbeats}'s. */
     @Post("/runs/{id}/heartbeats")
-    @ExecuteOn(TaskExecutors.BLOCKING)
     @Operation(summary = "Heartbeat the run's attempt with its heartbeat token (Authorization: Bearer, or ?token=); "
             + "202 once the broker has it; 401 wrong token, 409 another attempt's, 429 too fast, 503 broker away")
     public CompletableFuture<HttpResponse<?>> beat(String id, @Nullable @Body Beat body,
@@ -84,14 +91,16 @@ public class HeartbeatController {
         String credential = token != null ? token : bearer(authorization);
         Beat beat = body == null ? new Beat(null, null, null, null) : body;
         return intake.beat(runId, credential, beat.attempt(), beat.steps(), beat.message(), beat.seq())
-                .thenApply(result -> result.outcome() == HeartbeatIntake.Outcome.ACCEPTED
-                        ? HttpResponse.accepted().body(new Accepted(runId, result.attempt()))
-                        : refused(request, result.outcome(), result.detail()));
+                .thenApply(result -> {
+                    served.increment();
+                    return result.outcome() == HeartbeatIntake.Outcome.ACCEPTED
+                            ? HttpResponse.accepted().body(new Accepted(runId, result.attempt()))
+                            : refused(request, result.outcome(), result.detail());
+                });
     }
 
-    /** On the blocking pool, as a run's beat. */
+    /** On the event loop, as a run's beat. */
     @Post("/agents/{agentId}/heartbeats")
-    @ExecuteOn(TaskExecutors.BLOCKING)
     @Operation(summary = "Heartbeat an agent with its workspace's agent credential (Authorization: Bearer), and each run "
             + "it names with that run's token; 202 once the broker has them, with each run's outcome")
     public CompletableFuture<HttpResponse<?>> agentBeat(String agentId, @Nullable @Body AgentBeat body,
@@ -118,20 +127,28 @@ public class HeartbeatController {
     }
 
     private static HttpResponse<?> refused(HttpRequest<?> request, HeartbeatIntake.Outcome outcome, String detail) {
-        return switch (outcome) {
-            case NO_TOKENS -> ProblemErrorResponseProcessor.respond(request, HttpStatus.NOT_FOUND, detail);
-            case UNAUTHORIZED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.UNAUTHORIZED, detail)
-                    .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-            case WRONG_ATTEMPT -> ProblemErrorResponseProcessor.respond(request, HttpStatus.CONFLICT, detail);
-            case INVALID -> ProblemErrorResponseProcessor.respond(request, HttpStatus.BAD_REQUEST, detail);
-            case LIMITED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.TOO_MANY_REQUESTS, detail)
-                    .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            case UNAVAILABLE, ACCEPTED -> ProblemErrorResponseProcessor.respond(request, HttpStatus.SERVICE_UNAVAILABLE,
-                    detail).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        };
+        Refusal refusal = Refusal.of(outcome);
+        MutableHttpResponse<?> response = ProblemErrorResponseProcessor.respond(request, refusal.status(), detail);
+        return refusal.header() == null ? response : response.header(refusal.header(), refusal.value());
     }
 
-    private static String bearer(String authorization) {
+    /** How a beat that was not accepted is answered, on either path: its status and the one header it adds. */
+    record Refusal(HttpStatus status, String header, String value) {
+        static Refusal of(HeartbeatIntake.Outcome outcome) {
+            return switch (outcome) {
+                case NO_TOKENS -> new Refusal(HttpStatus.NOT_FOUND, null, null);
+                case UNAUTHORIZED -> new Refusal(HttpStatus.UNAUTHORIZED, HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+                case WRONG_ATTEMPT -> new Refusal(HttpStatus.CONFLICT, null, null);
+                case INVALID -> new Refusal(HttpStatus.BAD_REQUEST, null, null);
+                case LIMITED -> new Refusal(HttpStatus.TOO_MANY_REQUESTS, HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                case UNAVAILABLE, ACCEPTED -> new Refusal(HttpStatus.SERVICE_UNAVAILABLE, HttpHeaders.RETRY_AFTER,
+                        RETRY_AFTER_SECONDS);
+            };
+        }
+    }
+
+    /** The token of an {@code Authorization: Bearer} header, or null. */
+    static String bearer(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }

@@ -21,6 +21,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,6 +48,9 @@ public class HeartbeatIntake implements AutoCloseable {
     static final int BURST = 20;
     /** How long a beat waits for the broker before the caller is told to come back (503). */
     static final Duration BROKER_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a beat waits for the topic's metadata (or for room in the producer's buffer), retried without blocking. */
+    static final Duration METADATA_TIMEOUT = Duration.ofSeconds(2);
+    private static final long FIRST_RETRY_MILLIS = 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatIntake.class);
 
@@ -56,6 +63,13 @@ public class HeartbeatIntake implements AutoCloseable {
     /** {@code vigil.http.heartbeats{result}}, one counter per outcome, looked up once. */
     private final Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
     private final Optional<ReplacedAttempts> replaced;
+    private volatile boolean closed;
+    /** Sends that could not start yet are tried again here (a send never blocks, so one thread is plenty). */
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "vigil-heartbeat-retries");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public HeartbeatIntake(RunSettings settings, KafkaSettings kafka, TopicCatalog catalog, MeterRegistry registry,
                            Optional<ReplacedAttempts> replaced) {
@@ -72,7 +86,9 @@ public class HeartbeatIntake implements AutoCloseable {
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        // send() never blocks its caller (Netty's event loop, for the fast path): without the topic's metadata or room
+        // in the buffer it throws at once, and append() tries again a little later, up to METADATA_TIMEOUT.
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 0);
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 3_000);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) BROKER_TIMEOUT.toMillis());
         this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
@@ -211,21 +227,42 @@ public class HeartbeatIntake implements AutoCloseable {
         return agentHeartbeats.serialize(catalog.agentHeartbeats().name(), beat);
     }
 
-    /** Completes true once the broker has the record, false if it did not take it (never exceptionally). */
+    /**
+     * Completes true once the broker has the record, false if it did not take it (never exceptionally). Never blocks
+     * the caller: a send that cannot start yet (no metadata for the topic, a full buffer) is tried again after
+     * {@value #FIRST_RETRY_MILLIS} ms, then twice as long each time, for up to {@link #METADATA_TIMEOUT}.
+     */
     private CompletableFuture<Boolean> append(String topic, String key, byte[] value) {
         CompletableFuture<Boolean> appended = new CompletableFuture<>();
+        send(new ProducerRecord<>(topic, key, value), System.nanoTime() + METADATA_TIMEOUT.toNanos(), FIRST_RETRY_MILLIS,
+                appended);
+        return appended;
+    }
+
+    private void send(ProducerRecord<String, byte[]> record, long deadline, long backoffMillis,
+                      CompletableFuture<Boolean> appended) {
+        Thread caller = Thread.currentThread();
         try {
-            producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+            producer.send(record, (metadata, error) -> {
+                // Called in send() itself when it could not start (no metadata yet, no room): try again shortly.
+                if (error != null && Thread.currentThread() == caller && !closed && System.nanoTime() - deadline < 0) {
+                    try {
+                        retries.schedule(() -> send(record, deadline, backoffMillis * 2, appended), backoffMillis,
+                                TimeUnit.MILLISECONDS);
+                        return;
+                    } catch (RejectedExecutionException closing) {
+                        // answered below
+                    }
+                }
                 if (error != null) {
-                    LOG.warn("heartbeat {} on {} not appended: {}", key, topic, error.toString());
+                    LOG.warn("heartbeat {} on {} not appended: {}", record.key(), record.topic(), error.toString());
                 }
                 appended.complete(error == null);
             });
-        } catch (RuntimeException e) { // max.block.ms: no metadata, the broker is away
-            LOG.warn("heartbeat {} on {} not appended: {}", key, topic, e.toString());
+        } catch (RuntimeException e) { // the producer is closed
+            LOG.warn("heartbeat {} on {} not appended: {}", record.key(), record.topic(), e.toString());
             appended.complete(false);
         }
-        return appended;
     }
 
     private CompletableFuture<Result> done(Result result) {
@@ -245,6 +282,8 @@ public class HeartbeatIntake implements AutoCloseable {
     @PreDestroy
     @Override
     public void close() {
+        closed = true;
+        retries.shutdownNow();
         producer.close(Duration.ofSeconds(5));
     }
 }
