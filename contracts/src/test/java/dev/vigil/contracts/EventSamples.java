@@ -10,6 +10,7 @@ import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunCreated;
+import dev.vigil.contracts.event.RunDeadlineApproaching;
 import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunStarted;
 import dev.vigil.contracts.event.RunStatus;
@@ -28,7 +29,7 @@ public final class EventSamples {
 
     public static final String RUN = "run-7f3a";
     public static final RunTimeouts TIMEOUTS = new RunTimeouts(Duration.ofSeconds(30), Duration.ofMinutes(2),
-            Duration.ofSeconds(45), Duration.ofHours(2), Duration.ofMinutes(10), StallAction.FLAG);
+            Duration.ofSeconds(45), Duration.ofHours(2), Duration.ofMinutes(10), StallAction.FLAG, 0.8);
     public static final CleanupTarget CLEANUP = CleanupTarget.of("agents", Labels.DEFAULT_RUN_LABEL, RUN);
 
     private EventSamples() {
@@ -51,6 +52,7 @@ public final class EventSamples {
                         at.minusSeconds(600)),
                 StopRun.of(RUN, 1, "acme", "agent-1", 2, "vigil:stop-timeout"),
                 CleanupPerformed.of(RUN, 1, "agents", "Deployment", "session-run-7f3a", CleanupOutcome.DELETED,
-                        CleanupTrigger.RUN_FINISHED, null));
+                        CleanupTrigger.RUN_FINISHED, null),
+                RunDeadlineApproaching.of(RUN, 1, at.plusSeconds(1440), at));
     }
 }

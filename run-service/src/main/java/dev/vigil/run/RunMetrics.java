@@ -63,12 +63,17 @@ public class RunMetrics {
         counter("vigil.runs.finalized", "reason", reason.code()).increment();
     }
 
-    /** Something that changed nothing: a stale attempt, a repeated finish, a late timeout. */
     /** A run flagged but left live ({@code onStall: flag}): {@code vigil_runs_flagged_total{reason}}. */
     public void flagged(Reason reason) {
         counter("vigil.runs.flagged", "reason", reason.code()).increment();
     }
 
+    /** A live run warned that its max duration runs out soon: {@code vigil_runs_deadline_warned_total}. */
+    public void deadlineWarned() {
+        counter("vigil.runs.deadline.warned").increment();
+    }
+
+    /** Something that changed nothing: a stale attempt, a repeated finish, a late timeout. */
     public void ignored(String why) {
         counter("vigil.runs.ignored", "why", why).increment();
     }

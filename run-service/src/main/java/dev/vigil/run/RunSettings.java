@@ -26,11 +26,35 @@ import java.time.Duration;
  * @param defaultProgressTimeout a run's progress timeout when its create request does not give one; null: a run's
  *        progress is watched only when its request asks
  * @param defaultOnStall what a stalled progress does when the request does not say ({@code fail} unless set)
+ * @param defaultWarnAt the share of its max duration at which a run is warned of its deadline when its create request
+ *        does not say; null: only runs that ask are warned
  */
 public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStartTimeout, Duration defaultStopTimeout,
                           Duration defaultMaxDuration, Duration minTimeout, Duration maxTimeout, Duration maxMaxDuration,
                           int maxStopAttempts, String runLabelKey, String heartbeatSecret, String heartbeatBaseUrl,
-                          Security security, Duration defaultProgressTimeout, StallAction defaultOnStall) {
+                          Security security, Duration defaultProgressTimeout, StallAction defaultOnStall,
+                          Double defaultWarnAt) {
+
+    /** Each default within the bounds a request's own value must keep: a wrong one stops run-service at start. */
+    public RunSettings {
+        within("vigil.runs.default-heartbeat-timeout", defaultHeartbeatTimeout, minTimeout, maxTimeout);
+        within("vigil.runs.default-start-timeout", defaultStartTimeout, minTimeout, maxTimeout);
+        within("vigil.runs.default-stop-timeout", defaultStopTimeout, minTimeout, maxTimeout);
+        within("vigil.runs.default-max-duration", defaultMaxDuration, minTimeout, maxMaxDuration);
+        if (defaultProgressTimeout != null) {
+            within("vigil.runs.default-progress-timeout", defaultProgressTimeout, minTimeout, maxMaxDuration);
+        }
+        if (defaultWarnAt != null && !(defaultWarnAt > 0 && defaultWarnAt < 1)) {
+            throw new IllegalArgumentException("vigil.runs.default-warn-at must be above 0 and below 1, was "
+                    + defaultWarnAt);
+        }
+    }
+
+    private static void within(String key, Duration value, Duration min, Duration max) {
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", was " + value);
+        }
+    }
 
     /**
      * The HS256 key bearer tokens are signed with (env {@code VIGIL_JWT_SECRET}), and the issuer and audience they must
@@ -56,7 +80,8 @@ public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStar
                 new Security(config.secret("vigil.security.jwt-secret"), config.text("vigil.security.issuer", null),
                         config.text("vigil.security.audience", null)),
                 config.duration("vigil.runs.default-progress-timeout", null),
-                onStall(config.text("vigil.runs.default-on-stall", StallAction.FAIL.code())));
+                onStall(config.text("vigil.runs.default-on-stall", StallAction.FAIL.code())),
+                config.get("vigil.runs.default-warn-at", Double.class).orElse(null));
     }
 
     private static StallAction onStall(String code) {

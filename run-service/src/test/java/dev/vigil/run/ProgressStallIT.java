@@ -8,6 +8,7 @@ import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunCreated;
+import dev.vigil.contracts.event.RunDeadlineApproaching;
 import dev.vigil.contracts.event.RunEvent;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.StallAction;
@@ -31,7 +32,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Progress timeouts in run-service, on the real PostgreSQL and broker: the request's {@code timeouts.progress} and
  * {@code onStall} reach the sweeper in {@code RunCreated} and survive a retry; a {@code progress_stalled} timeout
  * finalizes a {@code fail} run and flags a {@code flag} run, which stays RUNNING and shows as stuck until its
- * progress moves; a stall that a later report already contradicts is ignored.
+ * progress moves; a stall that a later report already contradicts is ignored. And the deadline warning
+ * ({@code timeouts.warnAt}): recorded once per live attempt, passed on to {@code vigil.run-events}.
  */
 @ExtendWith(RealInfraExtension.class)
 class ProgressStallIT {
@@ -134,12 +136,55 @@ class ProgressStallIT {
         assertThat(timeline(id)).noneMatch(e -> e.get("action").asText().equals("stalled"));
     }
 
+    @Test
+    void aDeadlineWarningIsRecordedOncePerLiveAttemptAndPassedOnToRunEvents() throws Exception {
+        String id = create("warned-1", "\"maxDuration\":\"PT2H\",\"warnAt\":0.75");
+        assertThat(run(id).at("/timeouts/warnAt").asDouble()).isEqualTo(0.75);
+        assertThat(service.valuesOf(service.topics.runEvents(), id, 1)).first().isInstanceOfSatisfying(RunCreated.class,
+                c -> assertThat(c.timeouts().warnAfter()).isEqualTo(Duration.ofMinutes(90)));
+        Instant t0 = recent();
+        running(id, 1, t0);
+
+        Instant deadline = t0.plus(Duration.ofHours(2));
+        Instant due = t0.plus(Duration.ofMinutes(90));
+        warn(id, 2, deadline, due); // an attempt that does not exist yet: nothing
+        warn(id, 1, deadline, due);
+        warn(id, 1, deadline, due); // redelivered: recorded once
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> run(id).hasNonNull("deadlineWarnedAt"));
+        assertThat(Instant.parse(run(id).get("deadlineWarnedAt").asText())).isEqualTo(due);
+        assertThat(run(id).get("status").asText()).as("a warning, not a timeout").isEqualTo("RUNNING");
+        List<RunEvent> events = service.valuesOf(service.topics.runEvents(), id, 3);
+        assertThat(events).filteredOn(RunDeadlineApproaching.class::isInstance).singleElement()
+                .isInstanceOfSatisfying(RunDeadlineApproaching.class, w -> {
+                    assertThat(w.attempt()).isEqualTo(1);
+                    assertThat(w.deadlineAt()).isEqualTo(deadline);
+                    assertThat(w.dueAt()).isEqualTo(due);
+                });
+        assertThat(timeline(id)).filteredOn(e -> e.get("action").asText().equals("deadline_approaching")).hasSize(1);
+
+        // A retry clears it: attempt 2 is warned on its own.
+        service.publish(service.topics.timeouts().name(), id, RunTimedOut.of(id, 1, Reason.DEADLINE_EXCEEDED, deadline,
+                deadline, null, true, null));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> status(id).equals("TIMED_OUT"));
+        warn(id, 1, deadline, due); // late, for a finished attempt: nothing
+        JsonNode retried = JSON.readTree(service.call("POST", "/api/v1/runs/" + id + "/retry", acme, null).body());
+        assertThat(retried.hasNonNull("deadlineWarnedAt")).as("cleared by the retry").isFalse();
+        assertThat(retried.at("/timeouts/warnAt").asDouble()).as("kept by the retry").isEqualTo(0.75);
+        warn(id, 2, deadline.plusSeconds(60), due.plusSeconds(60));
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> run(id).hasNonNull("deadlineWarnedAt"));
+        assertThat(timeline(id)).filteredOn(e -> e.get("action").asText().equals("deadline_approaching"))
+                .extracting(e -> e.get("attempt").asInt()).containsExactly(1, 2);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "onStall without progress | \"onStall\":\"flag\"                      | timeouts.onStall needs timeouts.progress",
             "an unknown onStall       | \"progress\":\"PT10M\",\"onStall\":\"halt\" | onStall must be fail or flag",
             "a progress too short     | \"progress\":\"PT0.1S\"                   | timeouts.progress must be between",
-            "a progress not ISO       | \"progress\":\"10 minutes\"               | timeouts.progress: '10 minutes' is not"})
+            "a progress not ISO       | \"progress\":\"10 minutes\"               | timeouts.progress: '10 minutes' is not",
+            "a warning at the end     | \"warnAt\":1                             | timeouts.warnAt must be above 0 and below 1",
+            "a warning at the start   | \"warnAt\":0                             | timeouts.warnAt must be above 0 and below 1",
+            "a warning not a number   | \"warnAt\":\"soon\"                       | Unable to coerce string to double"})
     void badProgressTimeoutsAreRefusedSayingWhy(String name, String timeouts, String detail) throws Exception {
         HttpResponse<String> response = service.call("POST", "/api/v1/runs", acme,
                 "{\"key\":\"bad-" + name.hashCode() + "\",\"timeouts\":{" + timeouts + "}}");
@@ -177,6 +222,10 @@ class ProgressStallIT {
     private static void stall(String id, int attempt, Instant dueAt, Instant changedAt) throws Exception {
         service.publish(service.topics.timeouts().name(), id, RunTimedOut.of(id, attempt, Reason.PROGRESS_STALLED, dueAt,
                 dueAt.minusSeconds(5), null, true, null, changedAt));
+    }
+
+    private static void warn(String id, int attempt, Instant deadlineAt, Instant dueAt) throws Exception {
+        service.publish(service.topics.runActivity().name(), id, RunDeadlineApproaching.of(id, attempt, deadlineAt, dueAt));
     }
 
     private static String status(String id) throws Exception {

@@ -11,6 +11,7 @@ import dev.vigil.contracts.event.RunCreated;
 import dev.vigil.contracts.event.RunEvent;
 import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunTimedOut;
+import dev.vigil.contracts.event.StallAction;
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.infra.KafkaBroker;
 import dev.vigil.infra.PostgresDatabase;
@@ -78,6 +79,51 @@ class RetryIT {
         awaitStatus(id, "TIMED_OUT");
         assertThat(runEvents(id, 5)).filteredOn(RunFinished.class::isInstance).extracting(RunEvent::attempt)
                 .containsExactly(1, 2);
+    }
+
+    @Test
+    void aRetryCanGiveItsAttemptNewTimeoutsAndKeepsTheRunsForTheRest() throws Exception {
+        HttpResponse<String> created = post("/api/v1/runs", user,
+                "{\"key\":\"retry-timeouts\",\"timeouts\":{\"heartbeat\":\"PT20S\",\"start\":\"PT1M\"}}");
+        String id = JSON.readTree(created.body()).get("id").asText();
+        timeout(id, 1, Reason.HEARTBEAT_TIMEOUT);
+        awaitStatus(id, "TIMED_OUT");
+
+        // Refused bodies change nothing: still attempt 1, still TIMED_OUT.
+        for (String bad : List.of("{\"timeouts\":{\"heartbeat\":\"PT0.5S\"}}", "{\"timeouts\":{\"onStall\":\"flag\"}}",
+                "{\"timeouts\":{\"progress\":\"PT1M\",\"onStall\":\"explode\"}}", "{\"timeouts\":{\"heartbeat\":\"soon\"}}",
+                "{\"timeout\":{}}")) {
+            HttpResponse<String> refused = post("/api/v1/runs/" + id + "/retry", user, bad);
+            assertThat(refused.statusCode()).as(bad + " -> " + refused.body()).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/problem+json"));
+        }
+        JsonNode unchanged = JSON.readTree(get("/api/v1/runs/" + id).body());
+        assertThat(unchanged.get("attempt").asInt()).isEqualTo(1);
+        assertThat(unchanged.get("status").asText()).isEqualTo("TIMED_OUT");
+
+        HttpResponse<String> retried = post("/api/v1/runs/" + id + "/retry", user,
+                "{\"timeouts\":{\"heartbeat\":\"PT45S\",\"progress\":\"PT10M\",\"onStall\":\"flag\"}}");
+        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        JsonNode timeouts = JSON.readTree(retried.body()).get("timeouts");
+        assertThat(timeouts.get("heartbeat").asText()).isEqualTo("PT45S");
+        assertThat(timeouts.get("start").asText()).as("kept from the run").isEqualTo("PT1M");
+        assertThat(timeouts.get("progress").asText()).isEqualTo("PT10M");
+        assertThat(timeouts.get("onStall").asText()).isEqualTo("flag");
+        // The sweeper arms attempt 2 with them (its RunCreated), and the run keeps them for the next retry.
+        assertThat(runEvents(id, 3)).filteredOn(RunCreated.class::isInstance).map(RunCreated.class::cast)
+                .filteredOn(c -> c.attempt() == 2).singleElement().satisfies(c -> {
+                    assertThat(c.timeouts().heartbeat()).isEqualTo(Duration.ofSeconds(45));
+                    assertThat(c.timeouts().start()).isEqualTo(Duration.ofMinutes(1));
+                    assertThat(c.timeouts().progress()).isEqualTo(Duration.ofMinutes(10));
+                    assertThat(c.timeouts().onStall()).isEqualTo(StallAction.FLAG);
+                });
+        timeout(id, 2, Reason.HEARTBEAT_TIMEOUT);
+        awaitStatus(id, "TIMED_OUT");
+        JsonNode third = JSON.readTree(post("/api/v1/runs/" + id + "/retry", user, "{}").body());
+        assertThat(third.get("attempt").asInt()).isEqualTo(3);
+        assertThat(third.at("/timeouts/heartbeat").asText()).isEqualTo("PT45S");
+        assertThat(third.at("/timeouts/onStall").asText()).isEqualTo("flag");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.vigil.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micronaut.context.ApplicationContext;
 import java.time.Duration;
@@ -43,5 +44,13 @@ class RunSettingsTest {
         assertThat(settings.security().issuer()).isEqualTo("https://idp.example.com/realms/vigil");
         assertThat(settings.heartbeatSecret()).isEqualTo("0123456789abcdef0123456789abcdef");
         assertThat(settings.heartbeatBaseUrl()).isEqualTo("https://vigil.example.com");
+    }
+
+    @Test
+    void aDefaultOutsideTheBoundsARequestMustKeepStopsRunServiceAtStart() {
+        assertThatThrownBy(() -> read(Map.of("vigil.runs.default-heartbeat-timeout", "2d")))
+                .hasMessageContaining("vigil.runs.default-heartbeat-timeout must be between PT1S and PT24H");
+        assertThatThrownBy(() -> read(Map.of("vigil.runs.default-progress-timeout", "500ms")))
+                .hasMessageContaining("vigil.runs.default-progress-timeout");
     }
 }

@@ -83,7 +83,7 @@ class StuckTest {
                       Instant stopRequestedAt) {
         return new RunRow(UUID.randomUUID(), "acme", "key", null, null, 1, status, null, null, 30_000, 60_000, 45_000,
                 3_600_000, null, null, null, null, 0, lastHeartbeatAt, 0, T0, startedAt, stopRequestedAt, null, T0,
-                attemptCreatedAt, null, null, null, null);
+                attemptCreatedAt, null, null, null, null, null, null);
     }
 
     /** A RUNNING run beating on time whose progress (watched for 10 min, flagged) stalled at {@code stalledAt}. */
@@ -91,6 +91,6 @@ class StuckTest {
         RunRow running = run(RunStatus.RUNNING, T0, T0, T0.plusSeconds(3_000), null);
         return new RunRow(running.id(), "acme", "key", null, null, 1, RunStatus.RUNNING, null, null, 30_000, 60_000,
                 45_000, 3_600_000, null, null, 3L, "chapter 3", 900, running.lastHeartbeatAt(), 0, T0, T0, null, null, T0,
-                T0, 600_000L, "flag", stalledAt, T0.plusSeconds(60));
+                T0, 600_000L, "flag", stalledAt, T0.plusSeconds(60), null, null);
     }
 }

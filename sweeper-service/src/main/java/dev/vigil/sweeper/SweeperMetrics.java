@@ -19,6 +19,7 @@ public final class SweeperMetrics {
     private final Counter runsCreated;
     private final Counter firstHeartbeats;
     private final Counter progressReports;
+    private final Counter deadlineWarnings;
     private final Counter heartbeatsKept;
     private final Counter blackouts;
     private final Counter sweepFailures;
@@ -40,6 +41,8 @@ public final class SweeperMetrics {
                 .description("heartbeats kept in memory, not written to the state store (written at half a timeout)")
                 .register(registry);
         progressReports = Counter.builder("vigil.sweeper.progress.reports").description("progress summaries emitted").register(registry);
+        deadlineWarnings = Counter.builder("vigil.sweeper.deadline.warnings")
+                .description("RunDeadlineApproaching warnings emitted (timeouts.warnAt)").register(registry);
         blackouts = Counter.builder("vigil.sweeper.blackouts")
                 .description("gaps in broker time (nothing appended) not counted against timeouts").register(registry);
         sweepFailures = Counter.builder("vigil.sweeper.sweep.failures")
@@ -96,6 +99,10 @@ public final class SweeperMetrics {
 
     public void progressReport() {
         progressReports.increment();
+    }
+
+    public void deadlineWarning() {
+        deadlineWarnings.increment();
     }
 
     public void blackout() {

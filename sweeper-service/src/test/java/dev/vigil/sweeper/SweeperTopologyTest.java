@@ -8,6 +8,7 @@ import dev.vigil.contracts.VigilHeaders;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.Reason;
+import dev.vigil.contracts.event.RunDeadlineApproaching;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.RunTimeouts;
 import dev.vigil.contracts.event.StallAction;
@@ -334,6 +335,74 @@ class SweeperTopologyTest {
             assertThat(t.agentAlive()).as("it was heartbeating").isTrue();
             assertThat(t.attempt()).isEqualTo(1);
         });
+    }
+
+    @Test
+    void aLiveRunIsWarnedOnceAtItsWarnAtShareOfItsMaxDurationAndStillTimesOutAtItsDeadline() {
+        RunTimeouts warned = new RunTimeouts(T10.heartbeat(), T10.start(), T10.stop(), Duration.ofSeconds(100), null,
+                null, 0.8);
+        sweeper.created("r1", 1, 0, warned);
+        sweeper.created("unwarned", 1, 0, new RunTimeouts(T10.heartbeat(), T10.start(), T10.stop(), Duration.ofSeconds(100)));
+        sweeper.created("done", 1, 0, warned);
+        sweeper.created("stopping", 1, 0, warned);
+        // Never beats: warned while pending like any live run (its start timeout is longer than its max duration).
+        sweeper.created("pending", 1, 500, new RunTimeouts(T10.heartbeat(), Duration.ofMinutes(5), T10.stop(),
+                Duration.ofSeconds(100), null, null, 0.8));
+        for (long at = 1_000; at < 130_000; at += 3_000) {
+            if (at == 79_000) {
+                sweeper.ticks(79_000, 79_500, 500);
+                assertThat(warnings()).as("nothing before 80 s").isEmpty();
+            }
+            sweeper.heartbeat("r1", 1, at);
+            sweeper.heartbeat("unwarned", 1, at);
+            sweeper.heartbeat("stopping", 1, at);
+            if (at < 70_000) {
+                sweeper.heartbeat("done", 1, at);
+            } else if (at == 70_000) {
+                sweeper.finished("done", 1, at);
+            }
+            if (at == 61_000) {
+                sweeper.stopRequested("stopping", 1, 1, at);
+            }
+        }
+        sweeper.ticks(130_000, 131_000, 500);
+        assertThat(warnings()).extracting(RunDeadlineApproaching::runId, w -> w.dueAt().toEpochMilli(),
+                w -> w.deadlineAt().toEpochMilli(), RunDeadlineApproaching::attempt)
+                .containsExactlyInAnyOrder(tuple("r1", 80_000L, 100_000L, 1), tuple("pending", 80_500L, 100_500L, 1));
+        assertThat(sweeper.timedOut("r1")).singleElement().satisfies(t -> {
+            assertThat(t.reason()).isEqualTo(Reason.DEADLINE_EXCEEDED);
+            assertThat(t.dueAt()).isEqualTo(Instant.ofEpochMilli(100_000));
+        });
+        assertThat(sweeper.timedOut("unwarned")).extracting(RunTimedOut::reason).containsExactly(Reason.DEADLINE_EXCEEDED);
+    }
+
+    @Test
+    void aRetriedRunIsWarnedForItsNewAttemptFromItsOwnStartAndARestartDoesNotWarnTwice() {
+        RunTimeouts warned = new RunTimeouts(T10.heartbeat(), T10.start(), T10.stop(), Duration.ofSeconds(100), null,
+                null, 0.5);
+        sweeper.created("r1", 1, 0, warned);
+        sweeper.heartbeats("r1", 1, 1_000, 20_000, 3_000);
+        sweeper.ticks(19_500, 30_000, 500); // heartbeat timeout at 28 s
+        sweeper.created("r1", 2, 40_000, warned);
+        sweeper.heartbeats("r1", 2, 41_000, 95_000, 3_000);
+        sweeper.ticks(95_000, 95_000, 500);
+        assertThat(warnings()).extracting(RunDeadlineApproaching::attempt, w -> w.dueAt().toEpochMilli())
+                .as("attempt 1 died before its warning; attempt 2's is due 50 s after its own creation")
+                .containsExactly(tuple(2, 90_000L));
+
+        SweeperHarness restarted = sweeper.restarted();
+        try {
+            restarted.heartbeats("r1", 2, 95_000, 130_000, 3_000);
+            restarted.ticks(130_000, 130_000, 500);
+            assertThat(restarted.activity()).filteredOn(RunDeadlineApproaching.class::isInstance).isEmpty();
+        } finally {
+            restarted.close();
+        }
+    }
+
+    private List<RunDeadlineApproaching> warnings() {
+        return sweeper.activity().stream().filter(RunDeadlineApproaching.class::isInstance)
+                .map(RunDeadlineApproaching.class::cast).toList();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.vigil.contracts.event;
 
+import dev.vigil.contracts.serde.InvalidEventException;
 import java.time.Duration;
 
 /**
@@ -13,9 +14,11 @@ import java.time.Duration;
  *        while it heartbeats; null: not watched
  * @param onStall what a stalled progress does to the run; null when {@code progress} is, else defaults to
  *        {@link StallAction#FAIL}
+ * @param warnAt the fraction of {@code maxDuration} (above 0, below 1) at which the sweeper warns that the
+ *        deadline approaches ({@link RunDeadlineApproaching}); null: no warning
  */
 public record RunTimeouts(Duration heartbeat, Duration start, Duration stop, Duration maxDuration,
-                          @Nullable Duration progress, @Nullable StallAction onStall) {
+                          @Nullable Duration progress, @Nullable StallAction onStall, @Nullable Double warnAt) {
 
     public RunTimeouts {
         Check.positive(heartbeat, "timeouts.heartbeat");
@@ -28,10 +31,25 @@ public record RunTimeouts(Duration heartbeat, Duration start, Duration stop, Dur
             Check.positive(progress, "timeouts.progress");
             onStall = onStall == null ? StallAction.FAIL : onStall;
         }
+        if (warnAt != null && !(warnAt > 0 && warnAt < 1)) {
+            throw new InvalidEventException("timeouts.warnAt must be above 0 and below 1 (a fraction of maxDuration), was "
+                    + warnAt);
+        }
+    }
+
+    /** Without a deadline warning. */
+    public RunTimeouts(Duration heartbeat, Duration start, Duration stop, Duration maxDuration,
+                       @Nullable Duration progress, @Nullable StallAction onStall) {
+        this(heartbeat, start, stop, maxDuration, progress, onStall, null);
+    }
+
+    /** How long after the attempt's creation its deadline warning is due, or null without one. */
+    public Duration warnAfter() {
+        return warnAt == null ? null : Duration.ofMillis(Math.round(maxDuration.toMillis() * warnAt));
     }
 
     /** Without a progress timeout. */
     public RunTimeouts(Duration heartbeat, Duration start, Duration stop, Duration maxDuration) {
-        this(heartbeat, start, stop, maxDuration, null, null);
+        this(heartbeat, start, stop, maxDuration, null, null, null);
     }
 }

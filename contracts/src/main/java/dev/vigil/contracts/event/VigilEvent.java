@@ -20,6 +20,7 @@ import java.time.Instant;
         @JsonSubTypes.Type(RunFinished.class),
         @JsonSubTypes.Type(FirstHeartbeatReceived.class),
         @JsonSubTypes.Type(ProgressReported.class),
+        @JsonSubTypes.Type(RunDeadlineApproaching.class),
         @JsonSubTypes.Type(RunTimedOut.class),
         @JsonSubTypes.Type(StopRun.class),
         @JsonSubTypes.Type(CleanupPerformed.class)})

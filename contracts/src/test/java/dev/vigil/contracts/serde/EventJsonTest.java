@@ -109,7 +109,7 @@ class EventJsonTest {
         byte[] heartbeat = EventJson.write(Heartbeat.of("run-1", 1, null, 0, null, null));
         assertThatThrownBy(() -> EventJson.read(heartbeat, RunEvent.class))
                 .isExactlyInstanceOf(InvalidEventException.class)
-                .hasMessageContaining("type 'Heartbeat' does not belong here: expected RunEvent (RunCreated, RunFinished,");
+                .hasMessageContaining("type 'Heartbeat' does not belong here: expected RunEvent (RunCreated, RunDeadlineApproaching, RunFinished,");
     }
 
     @Test

@@ -79,7 +79,9 @@ final class Verdict {
                 findings.add("lost: " + run.fate + " " + run.key + " " + row);
                 continue;
             }
-            if (!run.expected().contains(row.status)) {
+            boolean wrongReason = run.expectedReason() != null && run.expected().contains(row.status)
+                    && !run.expectedReason().equals(row.reason);
+            if (!run.expected().contains(row.status) || wrongReason) {
                 String late = "TIMED_OUT".equals(row.status) ? topics.lateWorker(run.id, row.attempt, row.reason) : null;
                 if (late != null) {
                     harness.add("workload " + run.fate + " " + run.key, new IllegalStateException(late));
@@ -94,7 +96,7 @@ final class Verdict {
                         + row.reason);
             }
             if (run.diedAt > 0 && row.finishedAt != null) {
-                delays.add(row.finishedAt.toEpochMilli() - (run.diedAt + Workload.HEARTBEAT.toMillis()));
+                delays.add(row.finishedAt.toEpochMilli() - (run.diedAt + run.dueAfterDeath().toMillis()));
             }
             if (run.fate == Fate.ZOMBIE_AFTER_RETRY && run.zombieFinishStatus != 409) {
                 findings.add("zombie finish of " + run.key + " answered " + run.zombieFinishStatus);

@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The runs the fault suite plays, each with a planned fate, in workspace {@value #WORKSPACE}: created
  * through the API with a Deployment and Service labelled as Vigil documents, heartbeating through the
- * Java client, and then finishing, dying, being stopped, never starting, or being retried beside the
- * zombie of their first attempt. Every tenth run also gets neighbours the cleaner must never touch.
+ * Java client, and then finishing, dying, being stopped, never starting, being retried beside the
+ * zombie of their first attempt, or hanging while their heartbeats go on (progress stalled). Runs that finish and
+ * runs that stall have their progress watched, and report it every second until they finish or hang. Every tenth run also gets neighbours the cleaner must never touch.
  */
 final class Workload {
 
@@ -33,6 +34,9 @@ final class Workload {
     static final String NAMESPACE = "agents";
     static final Duration HEARTBEAT = Duration.ofSeconds(6);
     private static final String TIMEOUTS = "{\"heartbeat\":\"PT6S\",\"start\":\"PT8S\",\"stop\":\"PT10S\",\"maxDuration\":\"PT1H\"}";
+    /** How long a watched run's progress may stand still. */
+    static final Duration PROGRESS = Duration.ofSeconds(8);
+    private static final String WATCHED = TIMEOUTS.replace("}", ",\"progress\":\"PT8S\",\"onStall\":\"fail\"}");
 
     /**
      * How long a step waits for the run to reach the state it needs, and the verdict for every run to settle: longer
@@ -43,13 +47,14 @@ final class Workload {
     static final Duration FINALIZED_WITHIN = Duration.ofMinutes(5);
 
     /** What happens to a run. */
-    enum Fate { FINISHES, DIES, STOPPED_AGENT_LIVES, STOPPED_AGENT_VANISHES, NEVER_STARTS, ZOMBIE_AFTER_RETRY }
+    enum Fate { FINISHES, DIES, STOPPED_AGENT_LIVES, STOPPED_AGENT_VANISHES, NEVER_STARTS, ZOMBIE_AFTER_RETRY, STALLS }
 
     /** One planned run and what became of it on our side. */
     static final class Planned {
         final Fate fate;
         final String key;
         volatile String id;
+        /** When the run died (its worker stopped beating, or its progress stopped moving), 0 if it did not. */
         volatile long diedAt;
         volatile int zombieFinishStatus;
 
@@ -64,6 +69,20 @@ final class Workload {
                 case STOPPED_AGENT_LIVES -> Set.of("ABORTED");
                 default -> Set.of("TIMED_OUT");
             };
+        }
+
+        /** The reason its end must give, or null for any. */
+        String expectedReason() {
+            return fate == Fate.STALLS ? "progress_stalled" : null;
+        }
+
+        /** How long after {@link #diedAt} the run is due. */
+        Duration dueAfterDeath() {
+            return fate == Fate.STALLS ? PROGRESS : HEARTBEAT;
+        }
+
+        boolean watched() {
+            return fate == Fate.FINISHES || fate == Fate.STALLS;
         }
 
         int expectedAttempt() {
@@ -133,7 +152,7 @@ final class Workload {
     }
 
     private void play(Planned run, long life) throws Exception {
-        run.id = api.create(run.key, TIMEOUTS);
+        run.id = api.create(run.key, run.watched() ? WATCHED : TIMEOUTS);
         if (run.fate == Fate.NEVER_STARTS) {
             resources(run, run.resourceName(), run.hasNeighbours(), 1);
             return;
@@ -148,11 +167,24 @@ final class Workload {
             heartbeat.close(); // the step failed (a harness error): its worker must not beat on forever
             throw e;
         }
-        Thread.sleep(life);
+        if (run.watched()) {
+            work(heartbeat, life);
+        } else {
+            Thread.sleep(life);
+        }
         switch (run.fate) {
             case FINISHES -> {
                 api.finish(run.id, "SUCCEEDED", 1); // keep beating until the finish is accepted
                 heartbeat.close();
+            }
+            case STALLS -> {
+                // The chapter loop hangs; the heartbeat thread goes on until the run is over.
+                run.diedAt = System.currentTimeMillis();
+                try {
+                    awaitStatus(run.id, Set.of("TIMED_OUT", "FAILED", "ABORTED", "SUCCEEDED"), FINALIZED_WITHIN);
+                } finally {
+                    heartbeat.close();
+                }
             }
             case DIES -> {
                 heartbeat.close();
@@ -172,6 +204,14 @@ final class Workload {
             }
             case ZOMBIE_AFTER_RETRY -> zombie(run, heartbeat, token, life);
             default -> throw new IllegalStateException(run.fate.name());
+        }
+    }
+
+    /** A step of work a second: each one moves the run's progress, carried by its next heartbeat. */
+    private static void work(RunHeartbeat heartbeat, long life) throws InterruptedException {
+        for (long step = 1; step <= life / 1_000; step++) {
+            heartbeat.progress(step, "step " + step);
+            Thread.sleep(1_000);
         }
     }
 

@@ -57,27 +57,9 @@ final class Requests {
         if (body.kind() != null && body.kind().length() > MAX_KEY_LENGTH) {
             throw ApiError.badRequest("kind must be at most " + MAX_KEY_LENGTH + " characters");
         }
-        RunViews.Timeouts t = body.timeouts() == null ? new RunViews.Timeouts(null, null, null, null, null, null)
-                : body.timeouts();
-        Duration progress = t.progress() == null && settings.defaultProgressTimeout() == null ? null
-                : bounded("timeouts.progress", t.progress(), settings.defaultProgressTimeout(), settings.maxMaxDuration(),
-                        settings);
-        if (progress == null && t.onStall() != null) {
-            throw ApiError.badRequest("timeouts.onStall needs timeouts.progress: how long progress may stand still");
-        }
-        StallAction onStall;
-        try {
-            onStall = t.onStall() == null ? settings.defaultOnStall() : StallAction.fromCode(t.onStall());
-        } catch (InvalidEventException e) {
-            throw ApiError.badRequest("timeouts." + e.getMessage());
-        }
-        RunTimeouts timeouts = new RunTimeouts(
-                bounded("timeouts.heartbeat", t.heartbeat(), settings.defaultHeartbeatTimeout(), settings.maxTimeout(), settings),
-                bounded("timeouts.start", t.start(), settings.defaultStartTimeout(), settings.maxTimeout(), settings),
-                bounded("timeouts.stop", t.stop(), settings.defaultStopTimeout(), settings.maxTimeout(), settings),
-                bounded("timeouts.maxDuration", t.maxDuration(), settings.defaultMaxDuration(),
-                        settings.maxMaxDuration(), settings),
-                progress, onStall);
+        RunTimeouts timeouts = timeouts(body.timeouts(), new RunTimeouts(settings.defaultHeartbeatTimeout(),
+                settings.defaultStartTimeout(), settings.defaultStopTimeout(), settings.defaultMaxDuration(),
+                settings.defaultProgressTimeout(), settings.defaultOnStall(), settings.defaultWarnAt()), settings);
         RunViews.Cleanup cleanup = body.cleanup();
         NewRun run = new NewRun(body.key(), body.kind(), body.agentId(), timeouts,
                 cleanup == null ? null : cleanup.namespace(), cleanup == null ? null : cleanup.labels());
@@ -90,6 +72,39 @@ final class Requests {
         } catch (InvalidEventException | IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
+    }
+
+    /**
+     * A run's timeouts from a request's, each one it leaves out taken from {@code fallback} (the deployment's
+     * defaults for a new run, the run's own for a retry), or a 400 saying what is wrong. A progress timeout given
+     * with no {@code onStall} fails the run on a stall unless {@code fallback} says otherwise.
+     */
+    static RunTimeouts timeouts(RunViews.Timeouts requested, RunTimeouts fallback, RunSettings settings) {
+        RunViews.Timeouts t = requested == null ? new RunViews.Timeouts(null, null, null, null, null, null, null)
+                : requested;
+        Double warnAt = t.warnAt() == null ? fallback.warnAt() : t.warnAt();
+        if (warnAt != null && !(warnAt > 0 && warnAt < 1)) {
+            throw ApiError.badRequest("timeouts.warnAt must be above 0 and below 1 (a share of maxDuration), was " + warnAt);
+        }
+        Duration progress = t.progress() == null && fallback.progress() == null ? null
+                : bounded("timeouts.progress", t.progress(), fallback.progress(), settings.maxMaxDuration(), settings);
+        if (progress == null && t.onStall() != null) {
+            throw ApiError.badRequest("timeouts.onStall needs timeouts.progress: how long progress may stand still");
+        }
+        StallAction onStall;
+        try {
+            onStall = t.onStall() != null ? StallAction.fromCode(t.onStall())
+                    : fallback.onStall() != null ? fallback.onStall() : settings.defaultOnStall();
+        } catch (InvalidEventException e) {
+            throw ApiError.badRequest("timeouts." + e.getMessage());
+        }
+        return new RunTimeouts(
+                bounded("timeouts.heartbeat", t.heartbeat(), fallback.heartbeat(), settings.maxTimeout(), settings),
+                bounded("timeouts.start", t.start(), fallback.start(), settings.maxTimeout(), settings),
+                bounded("timeouts.stop", t.stop(), fallback.stop(), settings.maxTimeout(), settings),
+                bounded("timeouts.maxDuration", t.maxDuration(), fallback.maxDuration(), settings.maxMaxDuration(),
+                        settings),
+                progress, onStall, warnAt);
     }
 
     /** The attempt is the zombie fence: a finish must say which attempt it ends; a worker ends it with its outcome. */
@@ -122,10 +137,14 @@ final class Requests {
         }
     }
 
+    /** The duration a request gives, checked against the bounds, or {@code fallback} (checked where it was set). */
     private static Duration bounded(String field, String value, Duration fallback, Duration max, RunSettings settings) {
+        if (value == null) {
+            return fallback;
+        }
         Duration d;
         try {
-            d = value == null ? fallback : Duration.parse(value);
+            d = Duration.parse(value);
         } catch (DateTimeParseException e) {
             throw ApiError.badRequest(field + ": '" + value + "' is not an ISO-8601 duration such as PT30S or PT2H");
         }

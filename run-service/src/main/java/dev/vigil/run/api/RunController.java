@@ -104,11 +104,14 @@ public class RunController {
     }
 
     @Post("/{id}/retry")
-    @Operation(summary = "Start the next attempt of a failed, aborted or timed-out run (PENDING, timeouts re-armed; "
-            + "a new heartbeat token: the old attempt's no longer keeps anything alive)")
-    public RunViews.Run retry(String id, Authentication caller, HttpRequest<?> request) {
-        return heartbeats.withHeartbeat(runs.retry(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id)),
-                hosts.resolve(request));
+    @Operation(summary = "Start the next attempt of a failed, aborted or timed-out run (PENDING, timeouts re-armed, "
+            + "any the body's timeouts name replaced; a new heartbeat token: the old attempt's no longer keeps "
+            + "anything alive)")
+    public RunViews.Run retry(String id, @Nullable @Body RunViews.Retry body, Authentication caller,
+                              HttpRequest<?> request) {
+        RunViews.Timeouts requested = body == null ? null : body.timeouts();
+        return heartbeats.withHeartbeat(runs.retry(Callers.workspace(caller), Callers.actor(caller), Requests.runId(id),
+                current -> Requests.timeouts(requested, current, settings)), hosts.resolve(request));
     }
 
     @Post("/{id}/finish")

@@ -34,7 +34,7 @@ final class RunMapper {
                 new RunViews.Progress(run.steps(), run.progressMessage(), run.heartbeats(), run.lastHeartbeatAt(),
                         run.progressChangedAt()),
                 run.stopAttempts(), run.createdAt(), run.startedAt(), run.stopRequestedAt(), run.finishedAt(),
-                run.attemptCreatedAt(),
+                run.attemptCreatedAt(), run.deadlineWarnedAt(),
                 Stuck.of(run, now).map(s -> new RunViews.Stuck(s.reason().code(), s.dueAt(), s.detail())).orElse(null),
                 null);
     }

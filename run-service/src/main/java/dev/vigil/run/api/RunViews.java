@@ -28,7 +28,10 @@ public final class RunViews {
      * Per-run timeouts as ISO-8601 durations ({@code PT30S}); any left out take the deployment's defaults.
      * {@code progress}: how long the run's progress (its heartbeats' steps and message) may stand still while it
      * heartbeats (absent: not watched, unless the deployment sets a default); {@code onStall}: {@code fail} (the
-     * default: TIMED_OUT, {@code progress_stalled}) or {@code flag} (the run stays live and shows as stuck).
+     * default: TIMED_OUT, {@code progress_stalled}) or {@code flag} (the run stays live and shows as stuck);
+     * {@code warnAt}: the share of {@code maxDuration} (above 0, below 1, e.g. {@code 0.8}) at which a live attempt is
+     * warned that its deadline approaches ({@code RunDeadlineApproaching}; absent: never, unless the deployment sets a
+     * default).
      */
     @Serdeable
     public record Timeouts(
@@ -37,12 +40,13 @@ public final class RunViews {
             @Nullable String stop,
             @Nullable String maxDuration,
             @Nullable String progress,
-            @Nullable String onStall) {
+            @Nullable String onStall,
+            @Nullable Double warnAt) {
 
         static Timeouts of(RunTimeouts timeouts) {
             return new Timeouts(timeouts.heartbeat().toString(), timeouts.start().toString(), timeouts.stop().toString(),
                     timeouts.maxDuration().toString(), timeouts.progress() == null ? null : timeouts.progress().toString(),
-                    timeouts.onStall() == null ? null : timeouts.onStall().code());
+                    timeouts.onStall() == null ? null : timeouts.onStall().code(), timeouts.warnAt());
         }
     }
 
@@ -54,6 +58,14 @@ public final class RunViews {
      */
     @Serdeable
     public record Cleanup(String namespace, @Nullable Map<String, String> labels) {
+    }
+
+    /**
+     * {@code POST /api/v1/runs/{id}/retry}, optional: the new attempt's timeouts, each one left out kept from the
+     * run's (a progress timeout is kept too; it cannot be switched off by a retry).
+     */
+    @Serdeable
+    public record Retry(@Nullable Timeouts timeouts) {
     }
 
     /** {@code POST /api/v1/runs/{id}/finish}. {@code attempt}, if given, must be the run's current attempt. */
@@ -82,12 +94,14 @@ public final class RunViews {
             @Nullable Instant stopRequestedAt,
             @Nullable Instant finishedAt,
             Instant attemptCreatedAt,
+            @Nullable Instant deadlineWarnedAt,
             @Nullable Stuck stuck,
             @Nullable Heartbeat heartbeat) {
 
         Run withHeartbeat(Heartbeat heartbeat) {
             return new Run(id, workspace, key, kind, agentId, attempt, status, reason, error, timeouts, cleanup, progress,
-                    stopAttempts, createdAt, startedAt, stopRequestedAt, finishedAt, attemptCreatedAt, stuck, heartbeat);
+                    stopAttempts, createdAt, startedAt, stopRequestedAt, finishedAt, attemptCreatedAt, deadlineWarnedAt,
+                    stuck, heartbeat);
         }
     }
 

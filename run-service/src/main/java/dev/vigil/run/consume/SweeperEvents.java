@@ -3,6 +3,7 @@ package dev.vigil.run.consume;
 import dev.vigil.contracts.event.Check;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.ProgressReported;
+import dev.vigil.contracts.event.RunDeadlineApproaching;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunActivity;
 import dev.vigil.contracts.event.RunStatus;
@@ -99,6 +100,8 @@ public class SweeperEvents {
         }
         if (activity instanceof FirstHeartbeatReceived first) {
             transitions.started(id.get(), first.attempt(), first.agentId(), first.heartbeatAt(), SWEEPER);
+        } else if (activity instanceof RunDeadlineApproaching warning) {
+            transitions.deadlineApproaching(id.get(), warning, SWEEPER);
         } else if (activity instanceof ProgressReported progress) {
             if (runs.progress(id.get(), progress.attempt(), progress.steps(), progress.message(), progress.heartbeats(),
                     progress.lastHeartbeatAt(), Instant.now()) == 0) {

@@ -5,6 +5,7 @@ import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunCreated;
 import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunStopRequested;
+import dev.vigil.contracts.event.RunTimeouts;
 import dev.vigil.contracts.event.StopRun;
 import dev.vigil.run.RunMetrics;
 import dev.vigil.run.RunSettings;
@@ -20,6 +21,7 @@ import java.sql.Connection;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +65,8 @@ public class RunLifecycle {
                 cleanup == null ? null : cleanup.namespace(), cleanup == null ? null : RunRows.labels(cleanup.labels()),
                 null, null, 0, null, 0, now, null, null, null, now, now,
                 request.timeouts().progress() == null ? null : request.timeouts().progress().toMillis(),
-                request.timeouts().onStall() == null ? null : request.timeouts().onStall().code(), null, null);
+                request.timeouts().onStall() == null ? null : request.timeouts().onStall().code(), null, null,
+                request.timeouts().warnAt(), null);
         return oneActive(workspace, request.key(), () -> RunContext.logged(id, workspace, () -> tx.executeWrite(status -> {
             RunRow saved = runs.save(row);
             outbox.publish(RunCreated.of(id.toString(), 1, workspace, request.key(), request.kind(), request.agentId(),
@@ -109,13 +112,18 @@ public class RunLifecycle {
 
     /**
      * Starts attempt N+1 of a run that failed, was aborted or timed out: PENDING, timeouts re-armed
-     * (a new RunCreated), everything of the old attempt fenced off. Refused for a run that succeeded
-     * or is still active, or when another run of the key is active.
+     * (a new RunCreated) with the timeouts {@code timeouts} makes of the run's current ones, everything of the old
+     * attempt fenced off. Refused for a run that succeeded or is still active, or when another run of the key is
+     * active.
      */
-    public RunRow retry(String workspace, String actor, UUID id) {
+    public RunRow retry(String workspace, String actor, UUID id, UnaryOperator<RunTimeouts> timeouts) {
         RunRow run = get(workspace, id);
+        RunTimeouts next = timeouts.apply(RunRows.timeouts(run));
         return oneActive(workspace, run.key(), () -> RunContext.logged(run.id(), workspace, () -> tx.executeWrite(status -> {
-            if (runs.retry(run.id(), RunRows.now()) == 0) {
+            if (runs.retry(run.id(), RunRows.now(), next.heartbeat().toMillis(), next.start().toMillis(),
+                    next.stop().toMillis(), next.maxDuration().toMillis(),
+                    next.progress() == null ? null : next.progress().toMillis(),
+                    next.onStall() == null ? null : next.onStall().code(), next.warnAt()) == 0) {
                 RunRow current = runs.findById(run.id()).orElseThrow();
                 throw RunRefused.conflict(current.status() == RunStatus.SUCCEEDED
                         ? "run " + id + " succeeded; only failed, aborted or timed-out runs can be retried"

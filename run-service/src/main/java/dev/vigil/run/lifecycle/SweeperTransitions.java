@@ -1,6 +1,7 @@
 package dev.vigil.run.lifecycle;
 
 import dev.vigil.contracts.event.Reason;
+import dev.vigil.contracts.event.RunDeadlineApproaching;
 import dev.vigil.contracts.event.RunStarted;
 import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunStopRequested;
@@ -74,6 +75,30 @@ public class SweeperTransitions {
             LOG.warn("progress stalled; flagged, the run stays RUNNING: {}", detail);
             return null;
         }));
+    }
+
+    /**
+     * Notes the sweeper's warning that the attempt's max duration runs out soon, on its timeline, and passes it on to
+     * {@code vigil.run-events} for the apps that listen there. Once per attempt, only while it is live.
+     */
+    public void deadlineApproaching(UUID id, RunDeadlineApproaching warning, String actor) {
+        tx.executeWrite(status -> {
+            if (runs.deadlineWarned(id, warning.attempt(), warning.dueAt(), RunRows.now()) == 0) {
+                metrics.ignored("stale_deadline_warning");
+                return null;
+            }
+            RunRow run = runs.findById(id).orElseThrow();
+            RunContext.logged(id, run.workspace(), () -> {
+                outbox.publish(RunDeadlineApproaching.of(id.toString(), warning.attempt(), warning.deadlineAt(),
+                        warning.dueAt()));
+                audit.record(id, run.workspace(), warning.attempt(), "deadline_approaching", run.status().name(),
+                        run.status().name(), null, actor, "max duration runs out at " + warning.deadlineAt());
+                metrics.deadlineWarned();
+                LOG.info("deadline approaching: max duration runs out at {}", warning.deadlineAt());
+                return null;
+            });
+            return null;
+        });
     }
 
     /** Re-sends stop {@code stopAttempt}, which timed out while the agent lives; the sweeper re-arms the stop timeout. */

@@ -77,15 +77,26 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
 
     /**
      * A new attempt of a run that ended without succeeding: PENDING again with everything of the
-     * previous attempt cleared. The partial unique index still allows one active run per key.
+     * previous attempt cleared and its timeouts set. The partial unique index still allows one active run per key.
      */
     @Query("""
             update runs set attempt = attempt + 1, status = 'PENDING', reason = null, error = null, steps = null,
+                            heartbeat_timeout_ms = :heartbeatMs, start_timeout_ms = :startMs, stop_timeout_ms = :stopMs,
+                            max_duration_ms = :maxDurationMs, progress_timeout_ms = :progressMs, on_stall = :onStall,
+                            warn_at = :warnAt, deadline_warned_at = null,
                             progress_message = null, heartbeats = 0, last_heartbeat_at = null, stop_attempts = 0,
                             started_at = null, stop_requested_at = null, finished_at = null, updated_at = :now,
                             attempt_created_at = :now, stalled_at = null, progress_changed_at = null
             where id = :id and status in ('FAILED', 'ABORTED', 'TIMED_OUT')""")
-    int retry(UUID id, Instant now);
+    int retry(UUID id, Instant now, long heartbeatMs, long startMs, long stopMs, long maxDurationMs,
+              @Nullable Long progressMs, @Nullable String onStall, @Nullable Double warnAt);
+
+    /** Notes the attempt's deadline warning: once, while it is live. */
+    @Query("""
+            update runs set deadline_warned_at = :dueAt, updated_at = :now
+            where id = :id and attempt = :attempt and deadline_warned_at is null
+              and status in ('PENDING', 'RUNNING', 'TERMINATING')""")
+    int deadlineWarned(UUID id, int attempt, Instant dueAt, Instant now);
 
     /** PENDING → RUNNING on the attempt's first heartbeat (TERMINATING runs just record the start). */
     @Query("""

@@ -13,7 +13,8 @@ import java.util.UUID;
  * {@code attemptCreatedAt} is when the current attempt began: the create, or the latest retry. {@code progressTimeoutMs}
  * and {@code onStall} ({@code fail}, {@code flag}) are null for a run whose progress is not watched; {@code stalledAt}
  * is when a flagged run's progress stalled, null once it moves again; {@code progressChangedAt} the
- * heartbeat time of the report that last changed its progress.
+ * heartbeat time of the report that last changed its progress. {@code warnAt} is the share of the max duration at which
+ * the attempt is warned of its deadline (null: never), {@code deadlineWarnedAt} when it was (null: not yet).
  */
 @MappedEntity("runs")
 public record RunRow(
@@ -46,5 +47,7 @@ public record RunRow(
         @Nullable Long progressTimeoutMs,
         @Nullable String onStall,
         @Nullable Instant stalledAt,
-        @Nullable Instant progressChangedAt) {
+        @Nullable Instant progressChangedAt,
+        @Nullable Double warnAt,
+        @Nullable Instant deadlineWarnedAt) {
 }

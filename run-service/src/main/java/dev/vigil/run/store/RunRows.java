@@ -24,7 +24,7 @@ public final class RunRows {
         return new RunTimeouts(Duration.ofMillis(run.heartbeatTimeoutMs()), Duration.ofMillis(run.startTimeoutMs()),
                 Duration.ofMillis(run.stopTimeoutMs()), Duration.ofMillis(run.maxDurationMs()),
                 run.progressTimeoutMs() == null ? null : Duration.ofMillis(run.progressTimeoutMs()),
-                run.onStall() == null ? null : StallAction.fromCode(run.onStall()));
+                run.onStall() == null ? null : StallAction.fromCode(run.onStall()), run.warnAt());
     }
 
     /** The run's cleanup target, or null if it has none. */

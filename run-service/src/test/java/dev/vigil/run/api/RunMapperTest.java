@@ -22,7 +22,7 @@ class RunMapperTest {
     void theTimelineMergesAuditCleanupsAndProgressOldestFirstKeepingTheAuditsOrderWithinAnInstant() {
         RunRow run = new RunRow(ID, "acme", "chat-1", null, "agent-1", 2, RunStatus.RUNNING, null, null, 30_000, 60_000,
                 45_000, 3_600_000, "agents", "{\"session\":\"" + ID + "\"}", 4L, "chapter 4", 12, T0.plusSeconds(50), 0,
-                T0, T0.plusSeconds(40), null, null, T0.plusSeconds(50), T0.plusSeconds(30), null, null, null, null);
+                T0, T0.plusSeconds(40), null, null, T0.plusSeconds(50), T0.plusSeconds(30), null, null, null, null, null, null);
         List<AuditRow> audit = List.of(
                 audit(1L, 1, "created", T0),
                 audit(2L, 1, "timed_out", T0.plusSeconds(20)),

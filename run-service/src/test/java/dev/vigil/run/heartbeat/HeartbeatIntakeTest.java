@@ -2,12 +2,14 @@ package dev.vigil.run.heartbeat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.contracts.ConfigLookup;
 import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.contracts.topic.TopicCatalog;
 import dev.vigil.infra.KafkaServerProcess;
 import dev.vigil.run.RunSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -25,8 +27,7 @@ class HeartbeatIntakeTest {
     @Test
     void withNoBrokerABeatReturnsAtOnceAndEndsUnavailable() throws Exception {
         String nobody = "127.0.0.1:" + KafkaServerProcess.freePort(); // nothing listens there
-        RunSettings settings = new RunSettings(null, null, null, null, null, null, null, 3, "session", SECRET, null,
-                new RunSettings.Security(null, null, null), null, null);
+        RunSettings settings = settings();
         try (HeartbeatIntake intake = new HeartbeatIntake(settings, KafkaSettings.local(nobody, "intake-test."),
                 new TopicCatalog("intake-test."), new SimpleMeterRegistry(), Optional.empty())) {
             String run = UUID.randomUUID().toString();
@@ -41,8 +42,7 @@ class HeartbeatIntakeTest {
 
     @Test
     void aRefusedBeatIsAnsweredWithoutTheBroker() {
-        RunSettings settings = new RunSettings(null, null, null, null, null, null, null, 3, "session", SECRET, null,
-                new RunSettings.Security(null, null, null), null, null);
+        RunSettings settings = settings();
         try (HeartbeatIntake intake = new HeartbeatIntake(settings, KafkaSettings.local("127.0.0.1:1", "intake-test."),
                 new TopicCatalog("intake-test."), new SimpleMeterRegistry(), Optional.empty())) {
             String run = UUID.randomUUID().toString();
@@ -51,5 +51,9 @@ class HeartbeatIntakeTest {
             assertThat(intake.beat(run, new HeartbeatTokens(SECRET).forRun("acme", run, 1), 2, null, null, null))
                     .isCompletedWithValueMatching(r -> r.outcome() == HeartbeatIntake.Outcome.WRONG_ATTEMPT);
         }
+    }
+
+    private static RunSettings settings() {
+        return RunSettings.from(ConfigLookup.of(Map.of("vigil.heartbeats.secret", SECRET)));
     }
 }

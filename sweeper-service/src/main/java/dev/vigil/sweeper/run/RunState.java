@@ -18,6 +18,8 @@ public final class RunState {
     static final int FIXED_BYTES = 2 + 4 + 1 + 4 * 8 + 8 * 8 + 2 * 4 + 4 + 8 + 4 + 3 * 8 + 1 + 1;
     /** What a watched progress adds: its timeout, when it last changed, and what it was. */
     static final int PROGRESS_BYTES = 8 + 8 + 4;
+    /** What a deadline warning adds: when after the attempt's creation it is due. */
+    static final int WARNING_BYTES = 8;
     /** What beats ahead add: when their progress last changed, and what it was. */
     static final int AHEAD_PROGRESS_BYTES = 8 + 4;
     /**
@@ -94,6 +96,10 @@ public final class RunState {
     long progressChangedAt = NONE;
     /** Whether the attempt's progress stall fired (once per attempt). */
     boolean stallFired;
+    /** How long after its creation the attempt is warned of its deadline, or 0 without a warning. */
+    long warnAfter;
+    /** Whether the attempt's deadline warning was sent (once per attempt). */
+    boolean warned;
     /** The due time of this run's entry in the deadline queue, or NONE. */
     long scheduledAt = NONE;
 
@@ -194,7 +200,11 @@ public final class RunState {
      * A timeout that can fire now or later: its reason, when its clock started and how long it is.
      * Silence timeouts are {@code credited} with blackouts; the max duration is absolute.
      */
-    record Armed(Reason reason, long since, long timeout, boolean credited) {
+    record Armed(Reason reason, long since, long timeout, boolean credited, boolean warning) {
+
+        Armed(Reason reason, long since, long timeout, boolean credited) {
+            this(reason, since, timeout, credited, false);
+        }
     }
 
     /** The timeouts currently armed, by phase. */
@@ -214,6 +224,10 @@ public final class RunState {
         }
         if (phase == Phase.RUNNING && progressTimeout > 0 && !stallFired && progressChangedAt != NONE) {
             armed.add(new Armed(Reason.PROGRESS_STALLED, progressChangedAt, progressTimeout, true));
+        }
+        if (warnAfter > 0 && !warned && phase != Phase.TERMINATING) {
+            // A warning, not a timeout: the max duration's clock, absolute like it.
+            armed.add(new Armed(Reason.DEADLINE_EXCEEDED, createdAt, warnAfter, false, true));
         }
         armed.add(new Armed(Reason.DEADLINE_EXCEEDED, createdAt, maxDuration, false));
         return armed;
@@ -266,8 +280,10 @@ public final class RunState {
      * {@link #beatsSeenBy} and the beats ahead appended (format 2), then the workspace (length byte,
      * ASCII; format 3), then a flags byte and, only for a run whose progress is watched, the progress
      * watch ({@value #PROGRESS_BYTES} bytes), and only while beats ahead are kept, their progress
-     * ({@value #AHEAD_PROGRESS_BYTES} bytes): a run with neither pays a byte. New fields go at the end,
-     * read as absent when a shorter state is decoded.
+     * ({@value #AHEAD_PROGRESS_BYTES} bytes), and only for a run warned of its deadline, when
+     * ({@value #WARNING_BYTES} bytes): a run with none of them pays a byte. New fields go at the end, read as
+     * absent when a shorter state is decoded (and ignored by a reader that predates them: the warning was added
+     * without a new format, so a sweeper of the previous release reading it during an upgrade only forgets it).
      */
     byte[] encode() {
         byte[] agent = agentId == null ? new byte[0] : agentId.getBytes(StandardCharsets.UTF_8);
@@ -280,8 +296,9 @@ public final class RunState {
         }
         boolean watched = progressTimeout > 0;
         boolean ahead = aheadAttempt != 0;
+        boolean warning = warnAfter > 0;
         ByteBuffer out = ByteBuffer.allocate(FIXED_BYTES + agent.length + space.length + (watched ? PROGRESS_BYTES : 0)
-                + (ahead ? AHEAD_PROGRESS_BYTES : 0));
+                + (ahead ? AHEAD_PROGRESS_BYTES : 0) + (warning ? WARNING_BYTES : 0));
         out.put((byte) 4); // format version
         out.put((byte) phase.ordinal());
         out.putInt(attempt);
@@ -294,12 +311,16 @@ public final class RunState {
         out.putLong(beatsSeenBy);
         out.putInt(aheadAttempt).putLong(aheadFirstAt).putLong(aheadLastAt).putLong(aheadBeats);
         out.put((byte) space.length).put(space);
-        out.put((byte) ((watched ? 1 : 0) | (flagOnStall ? 2 : 0) | (stallFired ? 4 : 0) | (ahead ? 8 : 0)));
+        out.put((byte) ((watched ? 1 : 0) | (flagOnStall ? 2 : 0) | (stallFired ? 4 : 0) | (ahead ? 8 : 0)
+                | (warning ? 16 : 0) | (warned ? 32 : 0)));
         if (watched) {
             out.putLong(progressTimeout).putLong(progressChangedAt).putInt(progressSeen);
         }
         if (ahead) {
             out.putLong(aheadProgressChangedAt).putInt(aheadProgressSeen);
+        }
+        if (warning) {
+            out.putLong(warnAfter);
         }
         return out.array();
     }
@@ -354,6 +375,10 @@ public final class RunState {
             if ((flags & 8) != 0) {
                 state.aheadProgressChangedAt = in.getLong();
                 state.aheadProgressSeen = in.getInt();
+            }
+            state.warned = (flags & 32) != 0;
+            if ((flags & 16) != 0) {
+                state.warnAfter = in.getLong();
             }
         } else if (state.aheadAttempt != 0) {
             state.aheadProgressChangedAt = state.aheadFirstAt; // older states kept no progress of beats ahead

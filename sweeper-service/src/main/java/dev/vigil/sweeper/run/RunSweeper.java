@@ -7,6 +7,7 @@ import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.ProgressReported;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunCreated;
+import dev.vigil.contracts.event.RunDeadlineApproaching;
 import dev.vigil.contracts.event.RunEvent;
 import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunStopRequested;
@@ -46,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * heartbeats' progress (steps, message) last changed plus that timeout, moved like the heartbeat deadline (a
  * change only updates the state, never the queue), judged on the same watermark and blackout credits, and
  * fired once per attempt: {@code fail} finalizes the run, {@code flag} leaves it RUNNING.
+ *
+ * <p>A run created with {@code timeouts.warnAt} is warned once per attempt, at that share of its max duration on the
+ * same absolute clock ({@code RunDeadlineApproaching}, to run-service like its activity), while it is pending or
+ * running: a run already stopping is not warned.
  *
  * <p>A heartbeat that changes nothing but the run's last-heartbeat time is written through to the
  * store (and so to its changelog) only once that time has moved by half the heartbeat timeout since
@@ -234,6 +239,7 @@ public final class RunSweeper extends SweepingProcessor {
         state.maxDuration = timeouts.maxDuration().toMillis();
         state.progressTimeout = timeouts.progress() == null ? 0 : timeouts.progress().toMillis();
         state.flagOnStall = timeouts.onStall() == StallAction.FLAG;
+        state.warnAfter = timeouts.warnAfter() == null ? 0 : Math.max(1, timeouts.warnAfter().toMillis());
         state.createdAt = at;
         if (state.inheritAheadBeats(previous)) {
             state.beatsSeenBy = incarnation; // beats kept aside are always written through
@@ -326,6 +332,16 @@ public final class RunSweeper extends SweepingProcessor {
             }
         }
         if (first == null || firstDue > now) {
+            return;
+        }
+        if (first.warning()) {
+            state.warned = true;
+            emit(runId, new Emitted.Activity(RunDeadlineApproaching.of(runId, state.attempt,
+                    Instant.ofEpochMilli(state.createdAt + state.maxDuration), Instant.ofEpochMilli(firstDue))), now);
+            metrics.deadlineWarning();
+            LOG.info("run {} attempt {} approaches its deadline: warned (due {}), deadline {}", runId, state.attempt,
+                    Instant.ofEpochMilli(firstDue), Instant.ofEpochMilli(state.createdAt + state.maxDuration));
+            fireIfDue(runId, state, now); // a timeout due at the same time still fires now
             return;
         }
         boolean alive = state.started() && clock.dueAt(state.lastHeartbeatAt, state.heartbeatTimeout, now) > now;

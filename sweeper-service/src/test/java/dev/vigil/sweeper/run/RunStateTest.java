@@ -20,7 +20,8 @@ class RunStateTest {
     void everyStateWithAnAllowedAgentIdRoundTrips(@ForAll("ids") String agentId, @ForAll("ids") String workspace,
                                                   @ForAll Phase phase, @ForAll int attempt, @ForAll long time,
                                                   @ForAll long beatsSeenBy, @ForAll boolean watched,
-                                                  @ForAll boolean flag, @ForAll boolean fired) {
+                                                  @ForAll boolean flag, @ForAll boolean fired,
+                                                  @ForAll boolean warning, @ForAll boolean warned) {
         RunState state = new RunState(attempt, phase);
         state.agentId = agentId;
         state.workspace = workspace;
@@ -35,10 +36,14 @@ class RunStateTest {
         }
         state.flagOnStall = flag;
         state.stallFired = fired;
+        state.warnAfter = warning ? 1_440_000 : 0;
+        state.warned = warned;
 
         byte[] encoded = state.encode();
-        // The size the docs state: 153 bytes and the ids, 20 more with a progress watch, 12 while beats are ahead.
-        assertThat(encoded).hasSize(153 + agentId.length() + workspace.length() + (watched ? 20 : 0) + 12);
+        // The size the docs state: 153 bytes and the ids, 20 more with a progress watch, 12 while beats are ahead,
+        // 8 with a deadline warning.
+        assertThat(encoded).hasSize(153 + agentId.length() + workspace.length() + (watched ? 20 : 0) + 12
+                + (warning ? 8 : 0));
         RunState decoded = RunState.decode(encoded);
         assertThat(decoded).usingRecursiveComparison().ignoringFields("writtenHeartbeatAt").isEqualTo(state);
         assertThat(decoded.writtenHeartbeatAt).as("what was read is what is stored").isEqualTo(state.lastHeartbeatAt);
@@ -54,6 +59,23 @@ class RunStateTest {
         RunState state = new RunState(1, Phase.RUNNING);
         state.agentId = "a".repeat(Check.MAX_ID_LENGTH);
         assertThat(RunState.decode(state.encode()).agentId).isEqualTo(state.agentId);
+    }
+
+    @Example
+    void aStateWithADeadlineWarningReadsAsOneWithoutItToAReaderThatPredatesIt() {
+        RunState state = new RunState(1, Phase.RUNNING);
+        state.aheadBeat(2, 5_000, RunState.NO_PROGRESS);
+        byte[] without = state.encode();
+        state.warnAfter = 80_000;
+        state.warned = true;
+        byte[] with = state.encode();
+        // The previous release knows neither the two flags nor the tail: it reads the state as if they were absent.
+        byte[] asThePreviousReleaseSeesIt = with.clone();
+        asThePreviousReleaseSeesIt[without.length - RunState.AHEAD_PROGRESS_BYTES - 1] &= ~(16 | 32);
+        assertThat(RunState.decode(asThePreviousReleaseSeesIt)).usingRecursiveComparison()
+                .isEqualTo(RunState.decode(without));
+        assertThat(RunState.decode(with).warnAfter).isEqualTo(80_000);
+        assertThat(RunState.decode(with).warned).isTrue();
     }
 
     @Example
