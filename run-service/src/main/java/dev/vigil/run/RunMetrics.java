@@ -92,6 +92,11 @@ public class RunMetrics {
         counter("vigil.run.service.dead.letter.failures", "topic", topic).increment();
     }
 
+    /** A webhook delivery attempt: {@code vigil_webhooks_attempts_total{outcome=delivered|retrying|failed}}. */
+    public void webhookAttempt(String outcome) {
+        counter("vigil.webhooks.attempts", "outcome", outcome).increment();
+    }
+
     public void outboxBlocked() {
         counter("vigil.outbox.blocked.rows", "state", "blocked").increment();
     }

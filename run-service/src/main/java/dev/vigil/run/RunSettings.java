@@ -81,7 +81,7 @@ public record RunSettings(Duration defaultHeartbeatTimeout, Duration defaultStar
                         config.text("vigil.security.audience", null)),
                 config.duration("vigil.runs.default-progress-timeout", null),
                 onStall(config.text("vigil.runs.default-on-stall", StallAction.FAIL.code())),
-                config.get("vigil.runs.default-warn-at", Double.class).orElse(null));
+                config.strictly("vigil.runs.default-warn-at", Double.class).orElse(null));
     }
 
     private static StallAction onStall(String code) {

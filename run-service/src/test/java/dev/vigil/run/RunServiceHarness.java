@@ -65,14 +65,22 @@ final class RunServiceHarness implements AutoCloseable {
      */
     RunServiceHarness(KafkaBroker kafka, PostgresDatabase db, String prefix, Map<String, Object> extra, String secret,
                       String... environments) throws Exception {
+        this(kafka, db, prefix, extra, secret, true, environments);
+    }
+
+    /** The same, on the database the previous harness of {@code prefix} left when {@code freshSchema} is false. */
+    RunServiceHarness(KafkaBroker kafka, PostgresDatabase db, String prefix, Map<String, Object> extra, String secret,
+                      boolean freshSchema, String... environments) throws Exception {
         this.topics = new TopicCatalog(prefix);
         this.bootstrap = kafka.bootstrapServers();
         this.db = db;
         String schema = prefix.replaceAll("[^a-z0-9]", "_") + "db";
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
-             Statement s = c.createStatement()) {
-            s.execute("drop schema if exists " + schema + " cascade");
-            s.execute("create schema " + schema);
+        if (freshSchema) {
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
+                 Statement s = c.createStatement()) {
+                s.execute("drop schema if exists " + schema + " cascade");
+                s.execute("create schema " + schema);
+            }
         }
         Map<String, Object> props = new HashMap<>(Map.of(
                 "micronaut.server.port", -1,

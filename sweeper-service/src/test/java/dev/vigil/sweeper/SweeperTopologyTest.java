@@ -400,6 +400,16 @@ class SweeperTopologyTest {
         }
     }
 
+    @Test
+    void aRunFoundPastItsDeadlineAfterAnOutageIsTimedOutAndNotWarnedFirst() {
+        sweeper.created("r1", 1, 0, new RunTimeouts(T10.heartbeat(), Duration.ofMinutes(5), T10.stop(),
+                Duration.ofSeconds(100), null, null, 0.5));
+        sweeper.blackout(150_000); // nothing appended anywhere from 0 to 150 s: warning and deadline both pass
+        sweeper.ticks(150_000, 151_000, 500);
+        assertThat(sweeper.timedOut()).extracting(RunTimedOut::reason).containsExactly(Reason.DEADLINE_EXCEEDED);
+        assertThat(warnings()).isEmpty();
+    }
+
     private List<RunDeadlineApproaching> warnings() {
         return sweeper.activity().stream().filter(RunDeadlineApproaching.class::isInstance)
                 .map(RunDeadlineApproaching.class::cast).toList();

@@ -25,7 +25,8 @@ final class BrokerRecords {
     private final LocalStack stack;
     private final HarnessErrors harness;
     private List<ConsumerRecord<String, RunTimedOut>> timeouts;
-    private Map<String, List<Long>> beats;
+    /** Every heartbeat's broker append time and steps, by run id and attempt, in append order. */
+    private Map<String, List<long[]>> beats;
 
     BrokerRecords(LocalStack stack, HarnessErrors harness) {
         this.stack = stack;
@@ -46,7 +47,8 @@ final class BrokerRecords {
      * Why a run that was planned to live timed out rightly, if it did: its worker's beats reached the broker
      * too late (a starved harness, not Vigil). Judged on the broker's append times: a start timeout is
      * right if no beat of the attempt was appended by its due time, a heartbeat timeout if none was
-     * appended in the timeout before it. Null if the timeout was false.
+     * appended in the timeout before it, a progress stall if no beat appended in the progress timeout before it
+     * carried steps that differ from the beat before it. Null if the timeout was false.
      */
     String lateWorker(String runId, int attempt, String reason) {
         RunTimedOut timeout = timeouts().stream().map(ConsumerRecord::value)
@@ -57,14 +59,26 @@ final class BrokerRecords {
             return null;
         }
         long due = timeout.dueAt().toEpochMilli();
-        List<Long> beats = beats().getOrDefault(runId + "#" + attempt, List.of());
+        List<long[]> beats = beats().getOrDefault(runId + "#" + attempt, List.of());
         boolean beatInTime = switch (timeout.reason()) {
-            case START_TIMEOUT -> beats.stream().anyMatch(at -> at <= due);
-            case HEARTBEAT_TIMEOUT -> beats.stream().anyMatch(at -> at <= due && at > due - Workload.HEARTBEAT.toMillis());
+            case START_TIMEOUT -> beats.stream().anyMatch(b -> b[0] <= due);
+            case HEARTBEAT_TIMEOUT -> beats.stream().anyMatch(b -> b[0] <= due && b[0] > due - Workload.HEARTBEAT.toMillis());
+            case PROGRESS_STALLED -> progressMovedWithin(beats, due - Workload.PROGRESS.toMillis(), due);
             default -> true;
         };
         return beatInTime ? null : "the worker's heartbeats of attempt " + attempt + " were not on the broker in "
                 + "time for its " + timeout.reason().code() + " due " + timeout.dueAt() + " (the harness was late)";
+    }
+
+    private static boolean progressMovedWithin(List<long[]> beats, long after, long until) {
+        long previous = Long.MIN_VALUE;
+        for (long[] beat : beats) {
+            if (beat[0] > after && beat[0] <= until && previous != Long.MIN_VALUE && beat[1] != previous) {
+                return true;
+            }
+            previous = beat[1];
+        }
+        return false;
     }
 
     /** Every timeout the sweepers emitted (read once). */
@@ -75,15 +89,16 @@ final class BrokerRecords {
         return timeouts;
     }
 
-    /** Broker append times of every heartbeat, by run id and attempt. */
-    private Map<String, List<Long>> beats() {
+    /** Broker append times and steps (-1 for none) of every heartbeat, by run id and attempt. */
+    private Map<String, List<long[]>> beats() {
         if (beats == null) {
             beats = new HashMap<>();
             for (ConsumerRecord<String, Heartbeat> record : all(stack.topics().heartbeats().name(),
                     lenient(stack.topics().heartbeats().valueSerde().deserializer()))) {
                 Heartbeat beat = record.value();
                 if (beat != null) {
-                    beats.computeIfAbsent(beat.runId() + "#" + beat.attempt(), k -> new ArrayList<>()).add(record.timestamp());
+                    beats.computeIfAbsent(beat.runId() + "#" + beat.attempt(), k -> new ArrayList<>())
+                            .add(new long[] {record.timestamp(), beat.steps() == null ? -1 : beat.steps()});
                 }
             }
         }

@@ -79,6 +79,23 @@ final class Verdict {
                 findings.add("lost: " + run.fate + " " + run.key + " " + row);
                 continue;
             }
+            if (run.fate == Fate.STALLS && !run.endedWhileBeating) {
+                wrongOutcome++; // it heartbeat for FINALIZED_WITHIN with its progress stuck, and nothing came of it
+                findings.add("stall not detected: " + run.key + " (" + run.id + ") ended " + row.status + "/"
+                        + row.reason + " only after its worker stopped beating");
+                continue;
+            }
+            if (run.fate == Fate.STALLS && row.finishedAt != null && row.finishedAt.toEpochMilli() < run.diedAt) {
+                String late = topics.lateWorker(run.id, row.attempt, row.reason);
+                if (late != null) {
+                    harness.add("workload " + run.fate + " " + run.key, new IllegalStateException(late));
+                } else {
+                    falseTimeouts++; // finalized while its progress still moved
+                    findings.add("false: " + run.key + " (" + run.id + ") ended " + row.status + "/" + row.reason
+                            + " before its progress stopped");
+                }
+                continue;
+            }
             boolean wrongReason = run.expectedReason() != null && run.expected().contains(row.status)
                     && !run.expectedReason().equals(row.reason);
             if (!run.expected().contains(row.status) || wrongReason) {

@@ -56,6 +56,8 @@ final class Workload {
         volatile String id;
         /** When the run died (its worker stopped beating, or its progress stopped moving), 0 if it did not. */
         volatile long diedAt;
+        /** For a run that stalls: whether it was seen to end while its heartbeats went on. */
+        volatile boolean endedWhileBeating;
         volatile int zombieFinishStatus;
 
         Planned(Fate fate, String key) {
@@ -181,7 +183,9 @@ final class Workload {
                 // The chapter loop hangs; the heartbeat thread goes on until the run is over.
                 run.diedAt = System.currentTimeMillis();
                 try {
-                    awaitStatus(run.id, Set.of("TIMED_OUT", "FAILED", "ABORTED", "SUCCEEDED"), FINALIZED_WITHIN);
+                    // Not a step that can fail: a stall never detected is the verdict's finding, not the harness's.
+                    run.endedWhileBeating = reached(run.id, Set.of("TIMED_OUT", "FAILED", "ABORTED", "SUCCEEDED"),
+                            FINALIZED_WITHIN);
                 } finally {
                     heartbeat.close();
                 }
@@ -267,15 +271,21 @@ final class Workload {
     }
 
     private void awaitStatus(String id, Set<String> statuses, Duration within) throws InterruptedException {
+        if (!reached(id, statuses, within)) {
+            throw new IllegalStateException("run " + id + " did not reach " + statuses + " within " + within);
+        }
+    }
+
+    private boolean reached(String id, Set<String> statuses, Duration within) throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode run = api.get(id);
             if (statuses.contains(run.path("status").asText())) {
-                return;
+                return true;
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException("run " + id + " did not reach " + statuses + " within " + within);
+        return false;
     }
 
     private void awaitAttempt(String id, int attempt) throws InterruptedException {

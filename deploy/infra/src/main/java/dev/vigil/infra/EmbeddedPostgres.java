@@ -94,6 +94,9 @@ public final class EmbeddedPostgres implements PostgresDatabase {
             LOG.info("PostgreSQL (pid {}) was already gone", pid);
             return;
         }
+        // Frozen first, so that it forks no backend between the listing and the kill (one forked after the postmaster
+        // died would no longer be its descendant).
+        JavaProcess.signal("STOP", pid);
         List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
         all.add(0, postmaster);
         all.forEach(ProcessHandle::destroyForcibly);

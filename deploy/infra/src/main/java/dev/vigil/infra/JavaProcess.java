@@ -125,9 +125,14 @@ public final class JavaProcess implements AutoCloseable {
     }
 
     private void signal(String signal) {
+        signal(signal, process.pid());
+        LOG.info("{} sent SIG{}", name, signal);
+    }
+
+    /** Sends SIG{@code signal} to process {@code pid} and returns once {@code kill} has. */
+    static void signal(String signal, long pid) {
         try {
-            new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
-            LOG.info("{} sent SIG{}", name, signal);
+            new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

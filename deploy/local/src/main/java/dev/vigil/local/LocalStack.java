@@ -120,7 +120,8 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_DB_USER", postgres.username(),
                 "VIGIL_DB_PASSWORD", postgres.password(),
                 "VIGIL_JWT_SECRET", JWT_SECRET,
-                "VIGIL_HEARTBEATS_SECRET", HEARTBEAT_SECRET)).start();
+                "VIGIL_HEARTBEATS_SECRET", HEARTBEAT_SECRET,
+                "VIGIL_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true")).start(); // the local stack's receivers are local
         for (int i = 0; i < options.sweepers(); i++) {
             sweepers.add(sweeperProcess(i).start());
         }

@@ -24,7 +24,7 @@ public class AgentController {
     @Get("/credential")
     @Operation(summary = "The workspace's agent credential (operators only): agent heartbeats carry it as token")
     public AgentCredential credential(Authentication caller) {
-        Callers.requireOperator(caller);
+        Callers.requireOperator(caller, "the agent credential");
         String workspace = Callers.workspace(caller);
         return new AgentCredential(workspace, heartbeats.forAgents(workspace));
     }

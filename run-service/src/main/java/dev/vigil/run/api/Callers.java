@@ -35,9 +35,9 @@ final class Callers {
     }
 
     /** Operators carry the {@value #OPERATOR_ROLE} role (the token's {@code roles} claim). */
-    static void requireOperator(Authentication caller) {
+    static void requireOperator(Authentication caller, String what) {
         if (!caller.getRoles().contains(OPERATOR_ROLE)) {
-            throw new HttpStatusException(HttpStatus.FORBIDDEN, "force stop needs the '" + OPERATOR_ROLE + "' role");
+            throw new HttpStatusException(HttpStatus.FORBIDDEN, what + " needs the '" + OPERATOR_ROLE + "' role");
         }
     }
 

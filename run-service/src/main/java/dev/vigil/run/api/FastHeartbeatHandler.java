@@ -15,6 +15,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One HTTP/1.1 connection's fast heartbeat path, just in front of Micronaut's handler ({@link FastHeartbeats}).
@@ -27,9 +28,14 @@ import java.util.List;
  */
 final class FastHeartbeatHandler extends ChannelDuplexHandler {
 
+    private static final HeartbeatIntake.Result UNEXPECTED = new HeartbeatIntake.Result(
+            HeartbeatIntake.Outcome.UNAVAILABLE, 0, "the beat could not be taken; try again");
+
     private final FastHeartbeats beats;
-    /** Requests handed to Micronaut whose final (non-1xx) response has not been written yet. */
+    /** Requests handed to Micronaut whose final (non-1xx) response has not been written to its end yet. */
     private int owed;
+    /** Micronaut has written a final response's head and streams its body: it is owed until its last part. */
+    private boolean streaming;
     /** The beat whose body is being read, and the messages it came in (kept to hand over). */
     private FastHeartbeats.Target target;
     private final List<HttpContent> parts = new ArrayList<>();
@@ -60,8 +66,11 @@ final class FastHeartbeatHandler extends ChannelDuplexHandler {
 
     private void route(ChannelHandlerContext ctx, Object msg) {
         if (request != null) {
-            if (msg instanceof HttpContent content) {
+            if (msg instanceof HttpContent content && content.decoderResult().isSuccess()) {
                 read(ctx, content);
+            } else if (msg instanceof HttpContent failed) { // a part the codec could not read: Micronaut says so
+                parts.add(failed);
+                handOver(ctx);
             } else { // not a body part: the codec gave up on this request; Micronaut answers it
                 handOver(ctx);
                 forward(ctx, msg);
@@ -109,7 +118,15 @@ final class FastHeartbeatHandler extends ChannelDuplexHandler {
         FastHeartbeats.Target taken = target;
         discard();
         answering = true;
-        beats.beat(taken, beat).thenAccept(result -> ctx.executor().execute(() -> answer(ctx, taken, result)));
+        CompletableFuture<HeartbeatIntake.Result> appended;
+        try {
+            appended = beats.beat(taken, beat);
+        } catch (RuntimeException e) {
+            appended = CompletableFuture.failedFuture(e);
+        }
+        // Always answered, and on the event loop: a beat that failed unexpectedly is a 503, never a wedged connection.
+        appended.whenComplete((result, error) -> ctx.executor().execute(() -> answer(ctx, taken,
+                error == null && result != null ? result : UNEXPECTED)));
     }
 
     private byte[] body() {
@@ -176,7 +193,11 @@ final class FastHeartbeatHandler extends ChannelDuplexHandler {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse response && response.status().code() >= 200 && owed > 0) {
-            owed--; // Micronaut's final answer to a request handed to it
+            streaming = true; // Micronaut's final answer to a request handed to it begins
+        }
+        if (streaming && msg instanceof LastHttpContent) { // a FullHttpResponse is both its head and its end
+            streaming = false;
+            owed--;
         }
         ctx.write(msg, promise);
     }

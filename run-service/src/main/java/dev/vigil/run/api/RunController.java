@@ -97,7 +97,7 @@ public class RunController {
                                            @Nullable @QueryValue Integer attempt, Authentication caller) {
         var runId = Requests.runId(id);
         if (Boolean.TRUE.equals(force)) {
-            Callers.requireOperator(caller);
+            Callers.requireOperator(caller, "force stop");
             return HttpResponse.ok(RunMapper.view(runs.forceStop(Callers.workspace(caller), Callers.actor(caller), runId, attempt)));
         }
         return HttpResponse.accepted().body(RunMapper.view(runs.stop(Callers.workspace(caller), Callers.actor(caller), runId, attempt)));

@@ -16,12 +16,12 @@ import java.util.List;
 import java.util.Map;
 
 /** Rows to API views. */
-final class RunMapper {
+public final class RunMapper {
 
     private RunMapper() {
     }
 
-    static RunViews.Run view(RunRow run) {
+    public static RunViews.Run view(RunRow run) {
         return view(run, Instant.now());
     }
 

@@ -20,7 +20,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -64,6 +67,8 @@ public class HeartbeatIntake implements AutoCloseable {
     private final Map<Outcome, Counter> counters = new EnumMap<>(Outcome.class);
     private final Optional<ReplacedAttempts> replaced;
     private volatile boolean closed;
+    /** Beats waiting for a retry of their send: answered (not appended) if the intake closes first. */
+    private final Set<CompletableFuture<Boolean>> pending = ConcurrentHashMap.newKeySet();
     /** Sends that could not start yet are tried again here (a send never blocks, so one thread is plenty). */
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "vigil-heartbeat-retries");
@@ -245,10 +250,15 @@ public class HeartbeatIntake implements AutoCloseable {
         try {
             producer.send(record, (metadata, error) -> {
                 // Called in send() itself when it could not start (no metadata yet, no room): try again shortly.
-                if (error != null && Thread.currentThread() == caller && !closed && System.nanoTime() - deadline < 0) {
+                // Only what may pass (a record too large, a topic not authorized, never will).
+                if (error instanceof RetriableException && Thread.currentThread() == caller && !closed
+                        && System.nanoTime() - deadline < 0) {
                     try {
-                        retries.schedule(() -> send(record, deadline, backoffMillis * 2, appended), backoffMillis,
-                                TimeUnit.MILLISECONDS);
+                        pending.add(appended);
+                        retries.schedule(() -> {
+                            pending.remove(appended);
+                            send(record, deadline, backoffMillis * 2, appended);
+                        }, backoffMillis, TimeUnit.MILLISECONDS);
                         return;
                     } catch (RejectedExecutionException closing) {
                         // answered below
@@ -284,6 +294,7 @@ public class HeartbeatIntake implements AutoCloseable {
     public void close() {
         closed = true;
         retries.shutdownNow();
+        pending.forEach(waiting -> waiting.complete(false)); // retries that will not run now: answered, not lost
         producer.close(Duration.ofSeconds(5));
     }
 }

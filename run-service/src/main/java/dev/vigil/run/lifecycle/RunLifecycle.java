@@ -10,7 +10,6 @@ import dev.vigil.contracts.event.StopRun;
 import dev.vigil.run.RunMetrics;
 import dev.vigil.run.RunSettings;
 import dev.vigil.run.outbox.Outbox;
-import dev.vigil.run.store.AuditRepository;
 import dev.vigil.run.store.RunRepository;
 import dev.vigil.run.store.RunRow;
 import dev.vigil.run.store.RunRows;
@@ -36,17 +35,17 @@ public class RunLifecycle {
     private static final Logger LOG = LoggerFactory.getLogger(RunLifecycle.class);
 
     private final RunRepository runs;
-    private final AuditRepository audit;
+    private final RunJournal journal;
     private final Outbox outbox;
     private final TransactionOperations<Connection> tx;
     private final TerminalWrite terminal;
     private final RunSettings settings;
     private final RunMetrics metrics;
 
-    public RunLifecycle(RunRepository runs, AuditRepository audit, Outbox outbox, TransactionOperations<Connection> tx,
+    public RunLifecycle(RunRepository runs, RunJournal journal, Outbox outbox, TransactionOperations<Connection> tx,
                         TerminalWrite terminal, RunSettings settings, RunMetrics metrics) {
         this.runs = runs;
-        this.audit = audit;
+        this.journal = journal;
         this.outbox = outbox;
         this.tx = tx;
         this.terminal = terminal;
@@ -71,7 +70,7 @@ public class RunLifecycle {
             RunRow saved = runs.save(row);
             outbox.publish(RunCreated.of(id.toString(), 1, workspace, request.key(), request.kind(), request.agentId(),
                     request.timeouts(), cleanup));
-            audit.record(id, workspace, 1, "created", null, RunStatus.PENDING.name(), null, actor, null);
+            journal.record(saved, "created", null, null, actor, null);
             LOG.info("run created (key {})", request.key());
             return saved;
         })));
@@ -103,10 +102,10 @@ public class RunLifecycle {
             }
             outbox.publish(RunStopRequested.of(run.id().toString(), run.attempt(), 1, actor, run.agentId()));
             outbox.publish(StopRun.of(run.id().toString(), run.attempt(), run.workspace(), run.agentId(), 1, actor));
-            audit.record(run.id(), workspace, run.attempt(), "stop_requested", run.status().name(),
-                    RunStatus.TERMINATING.name(), Reason.USER_STOP.code(), actor, null);
+            RunRow stopping = runs.findById(run.id()).orElseThrow();
+            journal.record(stopping, "stop_requested", run.status().name(), Reason.USER_STOP.code(), actor, null);
             LOG.info("stop requested by {}", actor);
-            return runs.findById(run.id()).orElseThrow();
+            return stopping;
         }));
     }
 
@@ -132,8 +131,8 @@ public class RunLifecycle {
             RunRow retried = runs.findById(run.id()).orElseThrow();
             outbox.publish(RunCreated.of(run.id().toString(), retried.attempt(), workspace, retried.key(),
                     retried.kind(), retried.agentId(), RunRows.timeouts(retried), RunRows.cleanup(retried)));
-            audit.record(run.id(), workspace, retried.attempt(), "retried", run.status().name(),
-                    RunStatus.PENDING.name(), null, actor, "attempt " + run.attempt() + " -> " + retried.attempt());
+            journal.record(retried, "retried", run.status().name(), null, actor,
+                    "attempt " + run.attempt() + " -> " + retried.attempt());
             LOG.info("run retried by {}: attempt {}", actor, retried.attempt());
             return retried;
         })));

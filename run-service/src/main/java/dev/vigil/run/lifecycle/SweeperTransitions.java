@@ -8,7 +8,6 @@ import dev.vigil.contracts.event.RunStopRequested;
 import dev.vigil.contracts.event.StopRun;
 import dev.vigil.run.RunMetrics;
 import dev.vigil.run.outbox.Outbox;
-import dev.vigil.run.store.AuditRepository;
 import dev.vigil.run.store.RunRepository;
 import dev.vigil.run.store.RunRow;
 import dev.vigil.run.store.RunRows;
@@ -30,15 +29,15 @@ public class SweeperTransitions {
     private static final Logger LOG = LoggerFactory.getLogger(SweeperTransitions.class);
 
     private final RunRepository runs;
-    private final AuditRepository audit;
+    private final RunJournal journal;
     private final Outbox outbox;
     private final TransactionOperations<Connection> tx;
     private final RunMetrics metrics;
 
-    public SweeperTransitions(RunRepository runs, AuditRepository audit, Outbox outbox,
+    public SweeperTransitions(RunRepository runs, RunJournal journal, Outbox outbox,
                               TransactionOperations<Connection> tx, RunMetrics metrics) {
         this.runs = runs;
-        this.audit = audit;
+        this.journal = journal;
         this.outbox = outbox;
         this.tx = tx;
         this.metrics = metrics;
@@ -50,8 +49,7 @@ public class SweeperTransitions {
             if (runs.start(id, attempt, heartbeatAt, RunRows.now()) == 1) {
                 RunRow run = runs.findById(id).orElseThrow();
                 outbox.publish(RunStarted.of(id.toString(), attempt, agentId));
-                audit.record(id, run.workspace(), attempt, "started", RunStatus.PENDING.name(), run.status().name(),
-                        null, actor, "first heartbeat at " + heartbeatAt);
+                journal.record(run, "started", RunStatus.PENDING.name(), null, actor, "first heartbeat at " + heartbeatAt);
             } else {
                 metrics.ignored("stale_start");
             }
@@ -69,8 +67,8 @@ public class SweeperTransitions {
                 metrics.ignored("stale_stall");
                 return null;
             }
-            audit.record(run.id(), run.workspace(), run.attempt(), "stalled", RunStatus.RUNNING.name(),
-                    RunStatus.RUNNING.name(), Reason.PROGRESS_STALLED.code(), actor, detail);
+            journal.record(runs.findById(run.id()).orElseThrow(), "stalled", RunStatus.RUNNING.name(),
+                    Reason.PROGRESS_STALLED.code(), actor, detail);
             metrics.flagged(Reason.PROGRESS_STALLED);
             LOG.warn("progress stalled; flagged, the run stays RUNNING: {}", detail);
             return null;
@@ -91,8 +89,8 @@ public class SweeperTransitions {
             RunContext.logged(id, run.workspace(), () -> {
                 outbox.publish(RunDeadlineApproaching.of(id.toString(), warning.attempt(), warning.deadlineAt(),
                         warning.dueAt()));
-                audit.record(id, run.workspace(), warning.attempt(), "deadline_approaching", run.status().name(),
-                        run.status().name(), null, actor, "max duration runs out at " + warning.deadlineAt());
+                journal.record(run, "deadline_approaching", run.status().name(), null, actor,
+                        "max duration runs out at " + warning.deadlineAt());
                 metrics.deadlineWarned();
                 LOG.info("deadline approaching: max duration runs out at {}", warning.deadlineAt());
                 return null;
@@ -111,11 +109,11 @@ public class SweeperTransitions {
             int next = stopAttempt + 1;
             outbox.publish(RunStopRequested.of(run.id().toString(), run.attempt(), next, actor, run.agentId()));
             outbox.publish(StopRun.of(run.id().toString(), run.attempt(), run.workspace(), run.agentId(), next, actor));
-            audit.record(run.id(), run.workspace(), run.attempt(), "stop_resent", RunStatus.TERMINATING.name(),
-                    RunStatus.TERMINATING.name(), Reason.STOP_TIMEOUT.code(), actor,
+            RunRow resent = runs.findById(run.id()).orElseThrow();
+            journal.record(resent, "stop_resent", RunStatus.TERMINATING.name(), Reason.STOP_TIMEOUT.code(), actor,
                     "stop " + stopAttempt + " timed out while the agent was alive; sent stop " + next);
             LOG.warn("stop {} timed out while the agent is alive; re-sent as stop {}", stopAttempt, next);
-            return runs.findById(run.id()).orElseThrow();
+            return resent;
         }));
     }
 }

@@ -5,7 +5,6 @@ import dev.vigil.contracts.event.RunFinished;
 import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.run.RunMetrics;
 import dev.vigil.run.outbox.Outbox;
-import dev.vigil.run.store.AuditRepository;
 import dev.vigil.run.store.RunRepository;
 import dev.vigil.run.store.RunRow;
 import dev.vigil.run.store.RunRows;
@@ -27,15 +26,15 @@ public class TerminalWrite {
     private static final Logger LOG = LoggerFactory.getLogger(TerminalWrite.class);
 
     private final RunRepository runs;
-    private final AuditRepository audit;
+    private final RunJournal journal;
     private final Outbox outbox;
     private final TransactionOperations<Connection> tx;
     private final RunMetrics metrics;
 
-    public TerminalWrite(RunRepository runs, AuditRepository audit, Outbox outbox, TransactionOperations<Connection> tx,
+    public TerminalWrite(RunRepository runs, RunJournal journal, Outbox outbox, TransactionOperations<Connection> tx,
                          RunMetrics metrics) {
         this.runs = runs;
-        this.audit = audit;
+        this.journal = journal;
         this.outbox = outbox;
         this.tx = tx;
         this.metrics = metrics;
@@ -54,8 +53,7 @@ public class TerminalWrite {
             }
             outbox.publish(RunFinished.of(run.id().toString(), run.attempt(), run.workspace(), run.key(), status, reason,
                     error, RunRows.cleanup(run)));
-            audit.record(run.id(), run.workspace(), run.attempt(), action, run.status().name(), status.name(),
-                    reason.code(), actor, error);
+            journal.record(current, action, run.status().name(), reason.code(), actor, error);
             metrics.finalized(reason);
             LOG.info("run {} by {}: {} ({})", action, actor, status, reason.code());
             return current;

@@ -322,26 +322,24 @@ public final class RunSweeper extends SweepingProcessor {
     }
 
     private void fireIfDue(String runId, RunState state, long now) {
+        // The earliest due timeout; the deadline warning only when no timeout is due (a run a lagging sweeper finds
+        // both warned-about and over is timed out, not warned first).
         Armed first = null;
         long firstDue = Long.MAX_VALUE;
+        Armed warning = null;
         for (Armed armed : state.armed()) {
             long dueAt = dueAt(armed, now);
-            if (dueAt < firstDue) {
+            if (armed.warning()) {
+                warning = armed;
+            } else if (dueAt < firstDue) {
                 first = armed;
                 firstDue = dueAt;
             }
         }
         if (first == null || firstDue > now) {
-            return;
-        }
-        if (first.warning()) {
-            state.warned = true;
-            emit(runId, new Emitted.Activity(RunDeadlineApproaching.of(runId, state.attempt,
-                    Instant.ofEpochMilli(state.createdAt + state.maxDuration), Instant.ofEpochMilli(firstDue))), now);
-            metrics.deadlineWarning();
-            LOG.info("run {} attempt {} approaches its deadline: warned (due {}), deadline {}", runId, state.attempt,
-                    Instant.ofEpochMilli(firstDue), Instant.ofEpochMilli(state.createdAt + state.maxDuration));
-            fireIfDue(runId, state, now); // a timeout due at the same time still fires now
+            if (warning != null && dueAt(warning, now) <= now) {
+                warn(runId, state, dueAt(warning, now), now);
+            }
             return;
         }
         boolean alive = state.started() && clock.dueAt(state.lastHeartbeatAt, state.heartbeatTimeout, now) > now;
@@ -362,6 +360,16 @@ public final class RunSweeper extends SweepingProcessor {
             state.phase = Phase.TIMED_OUT;
             state.finishedAt = now;
         }
+    }
+
+    private void warn(String runId, RunState state, long dueAt, long now) {
+        state.warned = true;
+        Instant deadline = Instant.ofEpochMilli(state.createdAt + state.maxDuration);
+        emit(runId, new Emitted.Activity(RunDeadlineApproaching.of(runId, state.attempt, deadline,
+                Instant.ofEpochMilli(dueAt))), now);
+        metrics.deadlineWarning();
+        LOG.info("run {} attempt {} approaches its deadline: warned (due {}), deadline {}", runId, state.attempt,
+                Instant.ofEpochMilli(dueAt), deadline);
     }
 
     private long dueAt(Armed armed, long now) {
