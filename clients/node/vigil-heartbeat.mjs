@@ -15,6 +15,12 @@
 // It never throws into the worker once started: a failed beat is logged and retried at the next one. It stops by
 // itself, with one log line saying why, when Vigil answers that the token is not this attempt's any more (409: a
 // newer attempt took over, this worker is a zombie) or not valid at all (401).
+//
+// It also checks Vigil's webhooks (Standard Webhooks signatures) for the app that receives them:
+//
+//   const event = verifyWebhook(secret, req.headers, rawBody);   // throws unless signed with the secret, recently
+
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const DURATION = /^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$/;
 
@@ -131,4 +137,36 @@ export class Heartbeat {
       this.timer.unref();
     });
   }
+}
+
+/**
+ * The event of a webhook delivery from Vigil, once its Standard Webhooks signature checks out: one of the
+ * space-separated "v1,<base64>" entries of webhook-signature is the HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.
+ * <body>" under the key the "whsec_" secret holds, and the timestamp is within `toleranceSeconds` of now. Throws
+ * otherwise. Pass the body exactly as received (a string or Buffer), before any JSON parsing.
+ *
+ * @param {string} secret the subscription's secret ("whsec_...")
+ * @param {Record<string, string | string[] | undefined>} headers the request's headers (Node's lower-case names)
+ * @param {string | Buffer} body the raw body
+ */
+export function verifyWebhook(secret, headers, body, { toleranceSeconds = 300, now = Date.now() } = {}) {
+  const header = (name) => { const v = headers[name]; return Array.isArray(v) ? v[0] : v; };
+  const id = header('webhook-id');
+  const timestamp = header('webhook-timestamp');
+  const signatures = header('webhook-signature');
+  if (!id || !timestamp || !signatures) throw new Error('not a webhook: webhook-id, -timestamp or -signature missing');
+  if (!/^\d+$/.test(timestamp) || Math.abs(now / 1000 - Number(timestamp)) > toleranceSeconds) {
+    throw new Error(`webhook timestamp ${timestamp} is not within ${toleranceSeconds} s of now`);
+  }
+  const key = Buffer.from(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret, 'base64');
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : body;
+  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${text}`).digest();
+  for (const entry of signatures.split(' ')) {
+    const [version, signature] = entry.split(',', 2);
+    const given = Buffer.from(signature ?? '', 'base64');
+    if (version === 'v1' && given.length === expected.length && timingSafeEqual(given, expected)) {
+      return JSON.parse(text);
+    }
+  }
+  throw new Error('webhook signature does not match the secret');
 }

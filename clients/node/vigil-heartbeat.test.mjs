@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { Heartbeat, parseDuration } from './vigil-heartbeat.mjs';
+import { Heartbeat, parseDuration, verifyWebhook } from './vigil-heartbeat.mjs';
 
 /** Answers each POST with the next status of `statuses` (the last one repeats) and records it. */
 async function fakeVigil(...statuses) {
@@ -119,4 +119,31 @@ test('durations as Vigil writes them', () => {
 test('bad arguments are refused before anything starts', () => {
   assert.throws(() => new Heartbeat('', 't', 1));
   assert.throws(() => new Heartbeat('http://x', 't', 0));
+});
+
+// The Standard Webhooks specification's published test vector.
+const VECTOR = {
+  secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  headers: { 'webhook-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'webhook-timestamp': '1614265330',
+    'webhook-signature': 'v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' },
+  body: '{"test": 2432232314}',
+  now: 1614265330 * 1000,
+};
+
+test('a webhook signed as the specification says is verified, with a rotated-out signature beside it', () => {
+  assert.deepEqual(verifyWebhook(VECTOR.secret, VECTOR.headers, VECTOR.body, { now: VECTOR.now }), { test: 2432232314 });
+  assert.deepEqual(verifyWebhook(VECTOR.secret, VECTOR.headers, Buffer.from(VECTOR.body), { now: VECTOR.now + 299_000 }),
+    { test: 2432232314 });
+});
+
+test('a changed body, another secret, an old timestamp or a missing header is refused', () => {
+  const refused = (secret, headers, body, now = VECTOR.now) =>
+    assert.throws(() => verifyWebhook(secret, headers, body, { now }));
+  refused(VECTOR.secret, VECTOR.headers, '{"test": 2432232315}');
+  refused('whsec_' + Buffer.from('another key of some length').toString('base64'), VECTOR.headers, VECTOR.body);
+  refused(VECTOR.secret, VECTOR.headers, VECTOR.body, VECTOR.now + 301_000);
+  refused(VECTOR.secret, { ...VECTOR.headers, 'webhook-signature': 'v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' },
+    VECTOR.body);
+  refused(VECTOR.secret, { ...VECTOR.headers, 'webhook-id': undefined }, VECTOR.body);
+  refused(VECTOR.secret, { ...VECTOR.headers, 'webhook-timestamp': '1614265330.5' }, VECTOR.body);
 });

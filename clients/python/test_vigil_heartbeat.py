@@ -7,7 +7,7 @@ import threading
 import time
 import unittest
 
-from vigil_heartbeat import Heartbeat, parse_duration
+from vigil_heartbeat import Heartbeat, WebhookVerificationError, parse_duration, verify_webhook
 
 
 class FakeVigil(http.server.ThreadingHTTPServer):
@@ -143,6 +143,36 @@ class HeartbeatTest(unittest.TestCase):
             Heartbeat("", "t", 1)
         with self.assertRaises(ValueError):
             Heartbeat("http://x", "t", 0)
+
+
+class VerifyWebhookTest(unittest.TestCase):
+    """Against the Standard Webhooks specification's published test vector."""
+
+    SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    HEADERS = {"Webhook-Id": "msg_p5jXN8AQM9LWM0D4loKWxJek", "Webhook-Timestamp": "1614265330",
+               "Webhook-Signature": "v1,bm9wZQ== v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}
+    BODY = b'{"test": 2432232314}'
+    NOW = 1614265330
+
+    def test_a_webhook_signed_as_the_specification_says_is_verified(self):
+        self.assertEqual(verify_webhook(self.SECRET, self.HEADERS, self.BODY, now=self.NOW), {"test": 2432232314})
+        self.assertEqual(verify_webhook(self.SECRET, self.HEADERS, self.BODY.decode(), now=self.NOW + 299),
+                         {"test": 2432232314})
+
+    def test_a_changed_body_another_secret_an_old_timestamp_or_a_missing_header_is_refused(self):
+        other = "whsec_" + __import__("base64").b64encode(b"another key of some length").decode()
+        cases = [
+            (self.SECRET, self.HEADERS, b'{"test": 2432232315}', self.NOW),
+            (other, self.HEADERS, self.BODY, self.NOW),
+            (self.SECRET, self.HEADERS, self.BODY, self.NOW + 301),
+            (self.SECRET, dict(self.HEADERS, **{"Webhook-Signature": "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}),
+             self.BODY, self.NOW),
+            (self.SECRET, {k: v for k, v in self.HEADERS.items() if k != "Webhook-Id"}, self.BODY, self.NOW),
+            (self.SECRET, dict(self.HEADERS, **{"Webhook-Timestamp": "1614265330.5"}), self.BODY, self.NOW),
+        ]
+        for secret, headers, body, now in cases:
+            with self.assertRaises(WebhookVerificationError):
+                verify_webhook(secret, headers, body, now=now)
 
 
 if __name__ == "__main__":

@@ -13,8 +13,15 @@ One file: copy it next to your worker, or put this directory on PYTHONPATH.
 It never raises into the worker once started: a failed beat is logged and retried at the next one. It stops
 by itself, with one log line saying why, when Vigil answers that the token is not this attempt's any more
 (409: a newer attempt took over, this worker is a zombie) or not valid at all (401).
+
+It also checks Vigil's webhooks (Standard Webhooks signatures) for the app that receives them:
+
+    event = verify_webhook(secret, request.headers, raw_body)  # raises unless signed with the secret, recently
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import random
@@ -24,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 
-__all__ = ["Heartbeat", "parse_duration"]
+__all__ = ["Heartbeat", "parse_duration", "verify_webhook", "WebhookVerificationError"]
 
 _LOG = logging.getLogger("vigil.heartbeat")
 _DURATION = re.compile(r"^PT(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?$")
@@ -160,3 +167,36 @@ def _detail(error):
         return json.loads(error.read().decode("utf-8")).get("detail", "")
     except Exception:
         return ""
+
+
+class WebhookVerificationError(ValueError):
+    """A request that is not a webhook Vigil signed with the secret, recently."""
+
+
+def verify_webhook(secret, headers, body, tolerance_seconds=300, now=None):
+    """The event of a webhook delivery from Vigil, once its Standard Webhooks signature checks out.
+
+    One of the space-separated "v1,<base64>" entries of webhook-signature must be the HMAC-SHA256 of
+    "<webhook-id>.<webhook-timestamp>.<body>" under the key the "whsec_" secret holds, and the timestamp must be
+    within tolerance_seconds of now. Raises WebhookVerificationError otherwise. headers: any mapping (names are
+    matched case-insensitively); body: the raw bytes or text, before any JSON parsing.
+    """
+    lower = {str(name).lower(): value for name, value in dict(headers).items()}
+    msg_id, timestamp, signatures = (lower.get(n) for n in ("webhook-id", "webhook-timestamp", "webhook-signature"))
+    if not msg_id or not timestamp or not signatures:
+        raise WebhookVerificationError("not a webhook: webhook-id, -timestamp or -signature missing")
+    current = time.time() if now is None else now
+    if not timestamp.isdigit() or abs(current - int(timestamp)) > tolerance_seconds:
+        raise WebhookVerificationError(f"webhook timestamp {timestamp} is not within {tolerance_seconds} s of now")
+    key = base64.b64decode(secret[len("whsec_"):] if secret.startswith("whsec_") else secret)
+    text = body if isinstance(body, bytes) else body.encode("utf-8")
+    expected = hmac.new(key, msg_id.encode() + b"." + timestamp.encode() + b"." + text, hashlib.sha256).digest()
+    for entry in signatures.split(" "):
+        version, _, signature = entry.partition(",")
+        try:
+            given = base64.b64decode(signature, validate=True)
+        except ValueError:
+            continue
+        if version == "v1" and hmac.compare_digest(given, expected):
+            return json.loads(text)
+    raise WebhookVerificationError("webhook signature does not match the secret")

@@ -65,6 +65,11 @@ class HttpHeartbeatIT {
         service = new RunServiceHarness(kafka, db, fastPath() ? "http-hb-it." : "http-hb-controller-it.",
                 Map.<String, Object>of("vigil.heartbeats.secret", SECRET, "vigil.heartbeats.fast-path", fastPath()));
         user = RunServiceHarness.token("alice", "acme", Duration.ofHours(1));
+        // The heartbeats topic was just created: until its leader is known a beat is (rightly) a 503. The tests are
+        // about what follows; the outage answer has its own test.
+        JsonNode warmUp = created("http-warm-up").get("heartbeat");
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> post(warmUp.get("url").asText(),
+                "Bearer " + warmUp.get("token").asText(), null).statusCode() == 202);
     }
 
     @AfterAll

@@ -60,6 +60,8 @@ class ReadmeCommandsIT {
         EXPECTED.put("python3 clients/python/examples/book_generator.py", List.of(
                 "worker: writing chapter 2", "\"status\": \"TIMED_OUT\", \"reason\": \"heartbeat_timeout\"",
                 "\"status\":\"TIMED_OUT\",\"reason\":\"heartbeat_timeout\",\"message\":\"failed"));
+        EXPECTED.put("node clients/node/examples/chat-webhook.mjs", List.of(
+                "backend: verified run.timed_out", "processing -> error (heartbeat_timeout)", "\"status\":\"error\""));
         EXPECTED.put("get deploy,svc,pods -n agents --show-labels", List.of(
                 "\"reason\": \"", "_timeout\"", // the curl: timed-out runs with their reasons
                 "deployment.apps/readme-neighbour", "service/readme-neighbour", "pod/readme-neighbour",

@@ -56,17 +56,17 @@ public class WebhookOutbox {
     }
 
     /** The webhook event type of an audited action: a terminal one is {@code run.timed_out} or {@code run.finished}. */
-    static String typeOf(String action, RunRow after) {
+    public static String typeOf(String action, String statusAfter) {
         String type = TYPES.get(action);
         if (type != null) {
             return type;
         }
-        return after.status().name().equals("TIMED_OUT") ? "run.timed_out" : "run.finished";
+        return "TIMED_OUT".equals(statusAfter) ? "run.timed_out" : "run.finished";
     }
 
     /** Enqueues the change for every subscription that wants it; call inside the change's transaction. */
     public void tell(RunRow after, String action, @Nullable String reason, @Nullable String detail, Instant now) {
-        String type = typeOf(action, after);
+        String type = typeOf(action, after.status().name());
         String body;
         try {
             body = json.writeValueAsString(new Payload(type, now,
