@@ -1,9 +1,11 @@
-// Vigil operator console: one page over the run API (/api/v1/runs), polling every few seconds.
+// Vigil operator console: one page over the run API (/api/v1/runs), polling the list every few seconds and
+// following the selected run live from its event stream (GET /api/v1/runs/{id}/events).
 // Everything shown comes from the API with the signed-in token, so it is scoped to its workspace.
 // Text is always set with textContent, never parsed as HTML.
 
 const TOKEN_KEY = 'vigil.console.token';
-const POLL_MS = 2500;
+// ?poll=<ms> changes how often the list is polled (the browser test sets it high to see the stream at work).
+const POLL_MS = Number(new URLSearchParams(window.location.search).get('poll')) || 2500;
 const PAGE_SIZE = 25;
 const API = new URL('../api/v1/runs', document.baseURI).pathname;
 const ACTIVE = ['PENDING', 'RUNNING', 'TERMINATING'];
@@ -24,6 +26,9 @@ const state = {
   running: null, // the refresh under way
   queued: null, // one more refresh, after it
   pollError: null,
+  timeline: null, // the selected run's, as last read
+  detailStale: false, // the selected run changed since (its stream said so), or it was just selected
+  stream: null, // { id, abort, live }: the selected run's event stream
 };
 
 // ---------- API ----------
@@ -221,8 +226,9 @@ function start(token) {
 
 function signOut(message) {
   clearInterval(state.timer);
+  unfollow();
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(state, { token: null, claims: {}, selected: null, runs: [], cursors: [null], nextCursor: null });
+  Object.assign(state, { token: null, claims: {}, selected: null, timeline: null, runs: [], cursors: [null], nextCursor: null });
   $('app').hidden = true;
   $('who').hidden = true;
   $('sign-in').hidden = false;
@@ -260,21 +266,28 @@ async function load() {
       api(query({ status, key: state.filter.key, stuck: state.filter.status === 'STUCK' ? 'true' : '',
         limit: PAGE_SIZE, cursor: state.cursors[state.cursors.length - 1] })),
     ]);
-    let timeline = null;
-    if (state.selected) {
+    if (!state.selected) {
+      state.timeline = null;
+    } else if (state.detailStale || !state.stream || !state.stream.live) {
+      // Read when its stream says it changed; polled only while the stream is down.
+      state.detailStale = false;
       try {
-        timeline = await api(`/${encodeURIComponent(state.selected)}/timeline`);
+        state.timeline = await api(`/${encodeURIComponent(state.selected)}/timeline`);
       } catch (e) {
         if (e.status !== 404) throw e;
         state.selected = null;
+        state.timeline = null;
+        unfollow();
       }
     }
+    const timeline = state.timeline;
     keepingFocus(() => {
       renderSummary(summary);
       renderRuns(page);
       renderDetail(timeline);
     });
-    $('updated').textContent = `Updated ${new Date().toLocaleTimeString()} · refreshes every ${POLL_MS / 1000} s`;
+    $('updated').textContent = `Updated ${new Date().toLocaleTimeString()} · refreshes every ${POLL_MS / 1000} s`
+      + (state.stream && state.stream.live ? ' · the selected run live' : '');
     if (state.pollError) {
       state.pollError = null;
       clearAlert('poll');
@@ -385,8 +398,59 @@ function actionButtons(run, where) {
 
 // ---------- one run ----------
 
+// Follows the run's event stream with the token (fetch: EventSource cannot send it), resuming after a drop with
+// Last-Event-ID; each change marks the detail stale and refreshes. While the stream is down the poll reads it.
+function follow(id) {
+  unfollow();
+  const abort = new AbortController();
+  state.stream = { id, abort, live: false };
+  streamLoop(state.stream, null);
+}
+
+function unfollow() {
+  if (state.stream) state.stream.abort.abort();
+  state.stream = null;
+}
+
+async function streamLoop(stream, lastEventId) {
+  let lastId = lastEventId;
+  while (!stream.abort.signal.aborted) {
+    try {
+      const headers = { Authorization: `Bearer ${state.token}`, Accept: 'text/event-stream' };
+      if (lastId) headers['Last-Event-ID'] = lastId;
+      const response = await fetch(`${API}/${encodeURIComponent(stream.id)}/events`,
+        { headers, signal: stream.abort.signal, cache: 'no-store' });
+      if (!response.ok) throw new Error(`the run's stream answered ${response.status}`);
+      stream.live = true;
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value.replace(/\r\n?/g, '\n');
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const idLine = buffer.slice(0, end).split('\n').find((line) => line.startsWith('id:'));
+          buffer = buffer.slice(end + 2);
+          if (idLine) { // a change (a comment only keeps the connection open)
+            lastId = idLine.slice(3).trim();
+            state.detailStale = true;
+            refresh();
+          }
+        }
+      }
+    } catch (e) {
+      if (stream.abort.signal.aborted) return;
+    }
+    stream.live = false;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 function select(id) {
   state.selected = id;
+  state.detailStale = true;
+  follow(id);
   $('detail').hidden = false;
   $('workspace').classList.add('with-detail');
   refresh().then(() => $('detail-heading').focus());
@@ -576,6 +640,8 @@ function wire() {
   $('detail-close').addEventListener('click', () => {
     const id = state.selected;
     state.selected = null;
+    state.timeline = null;
+    unfollow();
     renderDetail(null);
     const back = id && document.querySelector(`[data-focus-id="open-${CSS.escape(id)}"]`);
     (back || $('runs-heading')).focus();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
+import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.infra.KafkaBroker;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -184,6 +186,33 @@ class ConsoleBrowserIT {
             Files.createDirectories(SCREENSHOT.getParent());
             Files.write(SCREENSHOT, ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
         }
+    }
+
+    @Test
+    void theSelectedRunIsFollowedLiveFromItsStreamAndNotByPolling() throws Exception {
+        String operator = RunServiceHarness.token("olga", "acme-live", Duration.ofHours(1), List.of("operator"));
+        String id = create(operator, "live-chat", null);
+        // The list is read once (the poll is ten minutes away): whatever the page shows later came from the stream.
+        browser.get(service.server.getURI() + "/console?poll=600000");
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()"); // signed in by another test, maybe
+        browser.get(service.server.getURI() + "/console?poll=600000");
+        waitFor(d -> d.findElement(By.id("token")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys(operator);
+        browser.findElement(By.id("sign-in-submit")).click();
+        waitFor(d -> {
+            row(d, "live-chat").findElement(By.cssSelector("button.link")).click();
+            return true;
+        });
+        waitFor(d -> d.findElement(By.id("detail")).isDisplayed()
+                && d.findElement(By.id("updated")).getText().contains("the selected run live"));
+        assertThat(read(d -> d.findElement(By.id("timeline")).getText())).contains("Created").doesNotContain("Timed out");
+
+        service.publish(service.topics.runActivity().name(), id, FirstHeartbeatReceived.of(id, 1, null, Instant.now()));
+        waitFor(d -> d.findElement(By.id("timeline")).getText().contains("First heartbeat"));
+        service.publish(service.topics.timeouts().name(), id, RunTimedOut.of(id, 1, Reason.HEARTBEAT_TIMEOUT,
+                Instant.now(), Instant.now().minusSeconds(30), null, false, null));
+        waitFor(d -> d.findElement(By.id("timeline")).getText().contains("Timed out"));
+        assertThat(read(d -> row(d, "live-chat").getAttribute("data-status"))).isEqualTo("TIMED_OUT");
     }
 
     /** Clicks a control that asks for confirmation, checks the question, and confirms. */

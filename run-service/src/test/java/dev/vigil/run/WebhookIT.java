@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.contracts.event.CleanupOutcome;
+import dev.vigil.contracts.event.CleanupPerformed;
+import dev.vigil.contracts.event.CleanupTrigger;
 import dev.vigil.contracts.event.FirstHeartbeatReceived;
 import dev.vigil.contracts.event.Reason;
 import dev.vigil.contracts.event.RunTimedOut;
@@ -91,8 +94,20 @@ class WebhookIT {
         assertThat(WebhookReceiver.verifies(new WebhookReceiver.Received(first.path(), first.id(), first.timestamp(),
                 first.signature(), first.body().replace("run.created", "run.finished"), 204), secret)).isFalse();
 
+        // The cleaner's work on it, once per resource however often the event is delivered.
+        CleanupPerformed deleted = CleanupPerformed.of(id, 1, "agents", "Deployment", "chat-" + id.substring(0, 8),
+                CleanupOutcome.DELETED, CleanupTrigger.RUN_FINISHED, null);
+        service.publish(service.topics.cleanups().name(), id, deleted);
+        service.publish(service.topics.cleanups().name(), id, deleted); // redelivered
+        JsonNode cleaned = awaitAccepted("/ordered", 4).get(3);
+        assertThat(cleaned.get("type").asText()).isEqualTo("run.cleaned_up");
+        assertThat(cleaned.at("/data/reason").asText()).isEqualTo("deleted");
+        assertThat(cleaned.at("/data/detail").asText()).isEqualTo("Deployment agents/chat-" + id.substring(0, 8));
+        Thread.sleep(1_000);
+        assertThat(received("/ordered")).hasSize(4);
+
         JsonNode log = get("/api/v1/webhooks/" + subscription.get("id").asText() + "/deliveries", operator);
-        assertThat(log.get("items")).hasSize(3).allSatisfy(d -> {
+        assertThat(log.get("items")).hasSize(4).allSatisfy(d -> {
             assertThat(d.get("status").asText()).isEqualTo("DELIVERED");
             assertThat(d.at("/log/0/statusCode").asInt()).isEqualTo(204);
         });

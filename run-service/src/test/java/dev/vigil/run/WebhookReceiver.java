@@ -1,23 +1,20 @@
 package dev.vigil.run;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.vigil.contracts.webhook.WebhookVerifier;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A webhook receiver on a local port, as an app would run one: records every request, answers {@link #answer}, and
- * verifies signatures by the Standard Webhooks specification, written here from the specification and not shared
- * with run-service's signer.
+ * verifies signatures with the contracts' {@link WebhookVerifier}, written apart from run-service's signer.
  */
 final class WebhookReceiver implements AutoCloseable {
 
@@ -62,19 +59,9 @@ final class WebhookReceiver implements AutoCloseable {
         return accepted;
     }
 
-    /** Whether one of the signature's {@code v1,} entries is the HMAC-SHA256 of id.timestamp.body under the secret. */
-    static boolean verifies(Received r, String secret) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
-        byte[] expected = mac.doFinal((r.id() + "." + r.timestamp() + "." + r.body()).getBytes(StandardCharsets.UTF_8));
-        for (String entry : r.signature().split(" ")) {
-            String[] parts = entry.split(",", 2);
-            if (parts.length == 2 && parts[0].equals("v1")
-                    && MessageDigest.isEqual(expected, Base64.getDecoder().decode(parts[1]))) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether the request is signed with the secret, by the contracts' verifier (written apart from the signer). */
+    static boolean verifies(Received r, String secret) {
+        return new WebhookVerifier(secret).verifies(r.id(), r.timestamp(), r.signature(), r.body(), Instant.now());
     }
 
     @Override

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The fault suite: the whole system as separate OS processes (broker, PostgreSQL, run-service, two
  * sweepers, the cleaner; the Kubernetes API), a {@link Workload} of runs with planned fates, a
- * {@link FaultSchedule} of faults, {@link Poison} on every input topic and a {@link HostileTenant} trying
- * to widen its cleanups into the workload's workspace — and, once everything is quiet, the
+ * {@link FaultSchedule} of faults, {@link Poison} on every input topic, a {@link HostileTenant} trying
+ * to widen its cleanups into the workload's workspace and a {@link WebhookWitness} told of every run's end — and,
+ * once everything is quiet, the
  * {@link Verdict}: what Vigil got wrong compared with the ground truth.
  */
 public final class FaultSuite {
@@ -76,7 +77,9 @@ public final class FaultSuite {
         long start = System.currentTimeMillis();
         HarnessErrors errors = new HarnessErrors();
         try (HeartbeatClient workers = HeartbeatClient.builder(stack.kafkaBootstrap()).build();
-             KubernetesClient kubernetes = stack.kubernetes().client()) {
+             KubernetesClient kubernetes = stack.kubernetes().client();
+             WebhookWitness webhooks = new WebhookWitness(profile.seed())) {
+            webhooks.subscribe(stack.runServiceUrl(), stack.token(Workload.WORKSPACE, Workload.WORKSPACE));
             Workload workload = new Workload(profile, new RunApi(stack.runServiceUrl(),
                     stack.token(Workload.WORKSPACE, Workload.WORKSPACE)), workers, kubernetes, errors);
             FaultSchedule faults = new FaultSchedule(profile, stack, errors);
@@ -94,7 +97,7 @@ public final class FaultSuite {
             faults.awaitDone();
             poison.awaitDone();
             workload.awaitDone();
-            Verdict verdict = new Verdict(stack, kubernetes, errors);
+            Verdict verdict = new Verdict(stack, kubernetes, errors, webhooks);
             verdict.awaitQuiescence(workload.runs());
             return verdict.count(profile, workload.runs(), faults, poison, errors, hostile.summary().toString(),
                     System.currentTimeMillis() - start);

@@ -25,7 +25,15 @@ public record Report(
         List<String> harnessErrors,
         String hostileTenant,
         List<String> findings,
-        long elapsedMs) {
+        long elapsedMs,
+        Webhooks webhooks) {
+
+    /**
+     * What the workspace's webhook receiver saw: run ends never told (lost), deliveries not signed with its secret,
+     * deliveries accepted again under a webhook-id already accepted, and the 503s it answered on purpose.
+     */
+    public record Webhooks(int lost, int badlySigned, long redelivered, int refused) {
+    }
 
     /** Which consumers read each topic, so each poison record must be dead-lettered once per consumer. */
     static final Map<String, List<String>> CONSUMERS = Map.of(
@@ -60,7 +68,8 @@ public record Report(
     public boolean clean() {
         return lost == 0 && falseTimeouts == 0 && wrongOutcomes == 0 && doubles == 0 && duplicateTimeouts == 0
                 && leaked == 0 && wronglyDeleted == 0 && crashTotal() == 0 && deadLetteredTotal() >= deadLettersExpected()
-                && harnessErrors.isEmpty() && faults.size() == faultsPlanned;
+                && harnessErrors.isEmpty() && faults.size() == faultsPlanned && webhooks.lost() == 0
+                && webhooks.badlySigned() == 0;
     }
 
     private static List<String> consumersOf(String topic) {
@@ -83,6 +92,10 @@ public record Report(
                 duplicateTimeouts, "0"));
         out.append(row("leaked: labelled resources left for a terminal run", leaked, "0"));
         out.append(row("wrongly deleted: a live attempt's resources, or unlabelled / foreign neighbours", wronglyDeleted, "0"));
+        out.append(row("webhook lost: a run's end never told to the workspace's receiver", webhooks.lost(), "0"));
+        out.append(row("webhook badly signed: a delivery the receiver's verifier refused", webhooks.badlySigned(), "0"));
+        out.append(String.format(Locale.ROOT, "| (webhooks redelivered under an accepted webhook-id / refused with 503 on purpose) | %d / %d | any |%n",
+                webhooks.redelivered(), webhooks.refused()));
         out.append(String.format(Locale.ROOT, "| poison records: sent / dead-lettered (expected)/ a service died on its own | %d / %d (%d) / %d | n / n / 0 |%n",
                 poisonSentTotal(), deadLetteredTotal(), deadLettersExpected(), crashTotal()));
         out.append(String.format(Locale.ROOT, "| detection delay beyond timeout while faults were active: p50 / p99 / max | %s | bounded by restart time + a few s |%n",

@@ -40,13 +40,15 @@ final class Verdict {
     private final KubernetesClient kubernetes;
     private final HarnessErrors harness;
     private final BrokerRecords topics;
+    private final WebhookWitness webhooks;
     private final List<String> findings = Collections.synchronizedList(new ArrayList<>());
     private long redeliveries;
 
-    Verdict(LocalStack stack, KubernetesClient kubernetes, HarnessErrors harness) {
+    Verdict(LocalStack stack, KubernetesClient kubernetes, HarnessErrors harness, WebhookWitness webhooks) {
         this.stack = stack;
         this.kubernetes = kubernetes;
         this.harness = harness;
+        this.webhooks = webhooks;
         this.topics = new BrokerRecords(stack, harness);
     }
 
@@ -57,7 +59,7 @@ final class Verdict {
             Map<String, DbRun> rows = dbRuns();
             boolean settled = runs.stream().allMatch(r -> r.id != null && rows.containsKey(r.id)
                     && isTerminal(rows.get(r.id).status) && rows.get(r.id).attempt >= r.expectedAttempt());
-            if (settled && leakedResources(rows).isEmpty()) {
+            if (settled && leakedResources(rows).isEmpty() && pendingWebhooks() == 0) {
                 break;
             }
             Thread.sleep(2_000);
@@ -71,6 +73,7 @@ final class Verdict {
         int lost = 0;
         int falseTimeouts = 0;
         int wrongOutcome = 0;
+        int webhooksLost = 0;
         List<Long> delays = new ArrayList<>();
         for (Planned run : runs) {
             DbRun row = run.id == null ? null : rows.get(run.id);
@@ -78,6 +81,11 @@ final class Verdict {
                 lost++;
                 findings.add("lost: " + run.fate + " " + run.key + " " + row);
                 continue;
+            }
+            if (!webhooks.toldEnd(run.id, row.attempt)) {
+                webhooksLost++;
+                findings.add("webhook lost: the end of " + run.key + " (" + run.id + " attempt " + row.attempt + ", "
+                        + row.status + ") was never told");
             }
             if (run.fate == Fate.STALLS && !run.endedWhileBeating) {
                 wrongOutcome++; // it heartbeat for FINALIZED_WITHIN with its progress stuck, and nothing came of it
@@ -134,7 +142,8 @@ final class Verdict {
         List<String> played = faults.played();
         return new Report(profile, runs.size(), lost, falseTimeouts, wrongOutcome, doubles, redeliveries,
                 duplicateTimeouts(), leaked.size(), wronglyDeleted, poison.sent(), deadLettered(), faults.crashes(),
-                delays, faults.planned(), played, harness.list(), hostile, List.copyOf(findings), elapsedMs);
+                delays, faults.planned(), played, harness.list(), hostile, List.copyOf(findings), elapsedMs,
+                new Report.Webhooks(webhooksLost, webhooks.badlySigned(), webhooks.redelivered(), webhooks.refused()));
     }
 
     record DbRun(String id, int attempt, String status, String reason, Instant finishedAt) {
@@ -157,6 +166,18 @@ final class Verdict {
 
     private Connection connect() throws Exception {
         return DriverManager.getConnection(stack.postgres().jdbcUrl(), stack.postgres().username(), stack.postgres().password());
+    }
+
+    /** Webhook deliveries still to be made (a retry waiting, or one in flight); -1 while the database is away. */
+    private long pendingWebhooks() {
+        try (Connection c = connect();
+             ResultSet rs = c.createStatement().executeQuery(
+                     "select count(*) from webhook_deliveries where status = 'PENDING'")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (Exception databaseRestarting) {
+            return -1;
+        }
     }
 
     private long terminalWritesOverOne() throws Exception {

@@ -34,5 +34,7 @@ class FaultSuiteIT {
         assertThat(report.crashTotal()).as("services that died on their own").isZero();
         assertThat(report.deadLetteredTotal()).as("dead-lettered").isGreaterThanOrEqualTo(report.deadLettersExpected());
         assertThat(report.hostileTenant()).as("hostile tenant").contains("unexpected=0");
+        assertThat(report.webhooks().lost()).as("webhooks lost").isZero();
+        assertThat(report.webhooks().badlySigned()).as("webhooks badly signed").isZero();
     }
 }

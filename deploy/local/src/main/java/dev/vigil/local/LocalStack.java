@@ -121,7 +121,8 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_DB_PASSWORD", postgres.password(),
                 "VIGIL_JWT_SECRET", JWT_SECRET,
                 "VIGIL_HEARTBEATS_SECRET", HEARTBEAT_SECRET,
-                "VIGIL_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true")).start(); // the local stack's receivers are local
+                // The local stack's webhook receivers are local, and a failed delivery is retried within a second.
+                "VIGIL_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true", "VIGIL_WEBHOOKS_FIRST_RETRY", "1s")).start();
         for (int i = 0; i < options.sweepers(); i++) {
             sweepers.add(sweeperProcess(i).start());
         }

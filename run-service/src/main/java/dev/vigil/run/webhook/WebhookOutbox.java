@@ -25,7 +25,7 @@ public class WebhookOutbox {
 
     /** The event types a subscription can ask for, each an audited action of a run (see {@link #typeOf}). */
     public static final List<String> EVENT_TYPES = List.of("run.created", "run.started", "run.stop_requested",
-            "run.retried", "run.stuck", "run.deadline_approaching", "run.finished", "run.timed_out");
+            "run.retried", "run.stuck", "run.deadline_approaching", "run.finished", "run.timed_out", "run.cleaned_up");
 
     private static final Map<String, String> TYPES = Map.of(
             "created", "run.created",
@@ -34,7 +34,8 @@ public class WebhookOutbox {
             "stop_resent", "run.stop_requested",
             "retried", "run.retried",
             "stalled", "run.stuck",
-            "deadline_approaching", "run.deadline_approaching");
+            "deadline_approaching", "run.deadline_approaching",
+            "cleaned_up", "run.cleaned_up");
 
     private final WebhookRepository webhooks;
     private final JsonMapper json;
@@ -66,11 +67,17 @@ public class WebhookOutbox {
 
     /** Enqueues the change for every subscription that wants it; call inside the change's transaction. */
     public void tell(RunRow after, String action, @Nullable String reason, @Nullable String detail, Instant now) {
+        tell(after, after.attempt(), action, reason, detail, now);
+    }
+
+    /** The same, for a change of attempt {@code attempt} (a cleanup may come after a retry). */
+    public void tell(RunRow after, int attempt, String action, @Nullable String reason, @Nullable String detail,
+                     Instant now) {
         String type = typeOf(action, after.status().name());
         String body;
         try {
             body = json.writeValueAsString(new Payload(type, now,
-                    new Data(action, after.attempt(), reason, detail, RunMapper.view(after))));
+                    new Data(action, attempt, reason, detail, RunMapper.view(after))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
