@@ -8,6 +8,7 @@ const TOKEN_KEY = 'vigil.console.token';
 const POLL_MS = Number(new URLSearchParams(window.location.search).get('poll')) || 2500;
 const PAGE_SIZE = 25;
 const API = new URL('../api/v1/runs', document.baseURI).pathname;
+const HOOKS = new URL('../api/v1/webhooks', document.baseURI).pathname;
 const ACTIVE = ['PENDING', 'RUNNING', 'TERMINATING'];
 const RETRYABLE = ['FAILED', 'ABORTED', 'TIMED_OUT'];
 const STATUSES = [...ACTIVE, 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
@@ -29,6 +30,7 @@ const state = {
   timeline: null, // the selected run's, as last read
   detailStale: false, // the selected run changed since (its stream said so), or it was just selected
   stream: null, // { id, abort, live }: the selected run's event stream
+  deliveriesOf: null, // the webhook subscription whose delivery log is shown
 };
 
 // ---------- API ----------
@@ -46,31 +48,34 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, { method = 'GET', token = state.token } = {}) {
+async function api(path, { method = 'GET', token = state.token, base = API, body } = {}) {
   let response;
   try {
-    response = await fetch(API + path, {
+    const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    response = await fetch(base + path, {
       method,
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
     });
   } catch (e) {
     throw new ApiError(0, 'Network error', `run-service did not answer (${e.message}). Is it running?`);
   }
   const text = await response.text();
-  let body = null;
+  let answer = null;
   try {
-    body = text ? JSON.parse(text) : null;
+    answer = text ? JSON.parse(text) : null;
   } catch {
-    body = null;
+    answer = null;
   }
   if (!response.ok) {
-    const detail = body && typeof body.detail === 'string' && body.detail
-      ? body.detail
+    const detail = answer && typeof answer.detail === 'string' && answer.detail
+      ? answer.detail
       : `run-service answered ${response.status} ${response.statusText}`.trim();
-    throw new ApiError(response.status, (body && body.title) || response.statusText, detail);
+    throw new ApiError(response.status, (answer && answer.title) || response.statusText, detail);
   }
-  return body;
+  return answer;
 }
 
 function query(params) {
@@ -228,7 +233,9 @@ function signOut(message) {
   clearInterval(state.timer);
   unfollow();
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(state, { token: null, claims: {}, selected: null, timeline: null, runs: [], cursors: [null], nextCursor: null });
+  Object.assign(state, { token: null, claims: {}, selected: null, timeline: null, deliveriesOf: null, runs: [],
+    cursors: [null], nextCursor: null });
+  $('webhook-secret').hidden = true;
   $('app').hidden = true;
   $('who').hidden = true;
   $('sign-in').hidden = false;
@@ -281,10 +288,12 @@ async function load() {
       }
     }
     const timeline = state.timeline;
+    const hooks = isOperator() ? await loadWebhooks() : null;
     keepingFocus(() => {
       renderSummary(summary);
       renderRuns(page);
       renderDetail(timeline);
+      renderWebhooks(hooks);
     });
     $('updated').textContent = `Updated ${new Date().toLocaleTimeString()} · refreshes every ${POLL_MS / 1000} s`
       + (state.stream && state.stream.live ? ' · the selected run live' : '');
@@ -394,6 +403,96 @@ function actionButtons(run, where) {
       'aria-label': label('Retry'), onclick: () => act('retry', run) }, 'Retry'));
   }
   return buttons;
+}
+
+// ---------- webhooks (operators) ----------
+
+async function loadWebhooks() {
+  const list = await api('', { base: HOOKS });
+  let deliveries = null;
+  if (state.deliveriesOf && list.some((w) => w.id === state.deliveriesOf)) {
+    deliveries = await api(`/${encodeURIComponent(state.deliveriesOf)}/deliveries?limit=20`, { base: HOOKS });
+  } else {
+    state.deliveriesOf = null;
+  }
+  return { list, deliveries };
+}
+
+function renderWebhooks(hooks) {
+  $('webhooks').hidden = !hooks;
+  if (!hooks) return;
+  $('webhooks-empty').hidden = hooks.list.length > 0;
+  $('webhooks-body').replaceChildren(...hooks.list.map((w) => h('tr', { dataset: { webhookId: w.id, webhookUrl: w.url,
+    webhookStatus: w.status } },
+  h('td', { class: 'mono' }, w.url),
+  h('td', {}, w.events.join(', ')),
+  h('td', {}, w.key || '—'),
+  h('td', {}, h('span', { class: `badge webhook-${w.status}` }, w.status),
+    w.failingSince ? h('span', { class: 'muted' }, ' since ', time(w.failingSince)) : null),
+  h('td', { class: 'actions' }, webhookButtons(w)))));
+  const shown = hooks.deliveries && hooks.list.find((w) => w.id === state.deliveriesOf);
+  $('deliveries').hidden = !shown;
+  if (!shown) return;
+  $('deliveries-url').textContent = shown.url;
+  $('deliveries-body').replaceChildren(...hooks.deliveries.items.map((d) => h('tr', { dataset: { deliveryStatus: d.status } },
+    h('td', {}, d.eventType),
+    h('td', { class: 'mono' }, d.runId.slice(0, 8)),
+    h('td', {}, d.status, d.nextAttemptAt ? h('span', { class: 'muted' }, ' · next ', time(d.nextAttemptAt)) : null),
+    h('td', { class: 'num' }, String(d.attempts)),
+    h('td', {}, d.lastStatus ? `HTTP ${d.lastStatus}` : (d.lastError || '—')),
+    h('td', { class: 'num' }, d.lastLatencyMs === null || d.lastLatencyMs === undefined ? '—' : `${d.lastLatencyMs} ms`),
+    h('td', {}, time(d.createdAt)))));
+}
+
+function webhookButtons(w) {
+  const button = (action, text, onclick, extra = '') => h('button', { type: 'button', class: `action ${extra}`.trim(),
+    dataset: { action, focusId: `webhook-${action}-${w.id}` }, 'aria-label': `${text} for ${w.url}`, onclick }, text);
+  return [
+    button('deliveries', 'Deliveries', () => {
+      state.deliveriesOf = w.id;
+      refresh();
+    }),
+    w.status === 'failing' ? button('replay', 'Replay', () => webhookAct(w, 'replay')) : null,
+    button('toggle', w.enabled ? 'Disable' : 'Enable', () => webhookAct(w, w.enabled ? 'disable' : 'enable')),
+    button('delete', 'Delete', () => webhookAct(w, 'delete'), 'danger'),
+  ];
+}
+
+async function webhookAct(w, verb) {
+  if (verb === 'delete' && !(await confirmDialog(`Delete the webhook to ${w.url}?`,
+    'Its pending deliveries and its delivery log are deleted with it; the app it points at is told nothing more.',
+    'Delete webhook'))) {
+    return;
+  }
+  clearAlert('action');
+  try {
+    const path = `/${encodeURIComponent(w.id)}`;
+    if (verb === 'delete') await api(path, { base: HOOKS, method: 'DELETE' });
+    else if (verb === 'replay') await api(`${path}/replay`, { base: HOOKS, method: 'POST' });
+    else await api(path, { base: HOOKS, method: 'PATCH', body: { enabled: verb === 'enable' } });
+    notice(`Webhook to ${w.url}: ${verb === 'delete' ? 'deleted' : `${verb}d`}.`);
+    if (verb === 'delete' && state.deliveriesOf === w.id) state.deliveriesOf = null;
+  } catch (e) {
+    showAlert(`Could not ${verb} the webhook to ${w.url} — ${e.describe()}`, 'action');
+  }
+  refresh();
+}
+
+async function subscribe(event) {
+  event.preventDefault();
+  clearAlert('action');
+  const key = $('webhook-key').value.trim();
+  try {
+    const created = await api('', { base: HOOKS, method: 'POST',
+      body: key ? { url: $('webhook-url').value.trim(), key } : { url: $('webhook-url').value.trim() } });
+    $('webhook-secret').textContent = `Subscribed ${created.url}. Its signing secret, shown this once: ${created.secret}`;
+    $('webhook-secret').hidden = false;
+    $('webhook-url').value = '';
+    $('webhook-key').value = '';
+  } catch (e) {
+    showAlert(`Could not subscribe — ${e.describe()}`, 'action');
+  }
+  refresh();
 }
 
 // ---------- one run ----------
@@ -637,6 +736,7 @@ function wire() {
       refresh();
     }
   });
+  $('webhook-form').addEventListener('submit', subscribe);
   $('detail-close').addEventListener('click', () => {
     const id = state.selected;
     state.selected = null;

@@ -70,7 +70,8 @@ class ConsoleBrowserIT {
                     + CHROMEDRIVER + ". Install them with: apt-get install -y chromium chromium-driver "
                     + "(.ci/run does this when they are missing).");
         }
-        service = new RunServiceHarness(kafka, db, "console-browser-it.", Map.of());
+        service = new RunServiceHarness(kafka, db, "console-browser-it.", Map.of(
+                "vigil.webhooks.allow-private-targets", true, "vigil.webhooks.first-retry", "200ms"));
         browserHome = Files.createTempDirectory("vigil-console-chromium-");
         for (String dir : List.of("profile", "config", "cache", "tmp")) {
             Files.createDirectories(browserHome.resolve(dir));
@@ -130,7 +131,9 @@ class ConsoleBrowserIT {
         String active = create(operator, "busy-key", null);
 
         try {
-            // Sign in: /console leads to the page, which asks for the token.
+            // Sign in: /console leads to the page, which asks for the token (signed out of another test's, if any).
+            browser.get(service.server.getURI() + "/console");
+            ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
             browser.get(service.server.getURI() + "/console");
             waitFor(d -> d.findElement(By.id("token")).isDisplayed());
             browser.findElement(By.id("token")).sendKeys(operator);
@@ -213,6 +216,51 @@ class ConsoleBrowserIT {
                 Instant.now(), Instant.now().minusSeconds(30), null, false, null));
         waitFor(d -> d.findElement(By.id("timeline")).getText().contains("Timed out"));
         assertThat(read(d -> row(d, "live-chat").getAttribute("data-status"))).isEqualTo("TIMED_OUT");
+    }
+
+    @Test
+    void anOperatorSubscribesAWebhookSeesItsDeliveriesAndDeletesIt() throws Exception {
+        String operator = RunServiceHarness.token("olga", "acme-hooks", Duration.ofHours(1), List.of("operator"));
+        try (WebhookReceiver receiver = new WebhookReceiver()) {
+            receiver.answer.set(503); // down at first: the log shows the refused attempts
+            browser.get(service.server.getURI() + "/console");
+            ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+            browser.get(service.server.getURI() + "/console");
+            waitFor(d -> d.findElement(By.id("token")).isDisplayed());
+            browser.findElement(By.id("token")).sendKeys(operator);
+            browser.findElement(By.id("sign-in-submit")).click();
+            waitFor(d -> d.findElement(By.id("webhooks")).isDisplayed());
+
+            String url = receiver.url("/console-hooks");
+            browser.findElement(By.id("webhook-url")).sendKeys(url);
+            browser.findElement(By.id("webhook-subscribe")).click();
+            waitFor(d -> d.findElement(By.id("webhook-secret")).getText().contains("whsec_"));
+            String secret = read(d -> d.findElement(By.id("webhook-secret")).getText()).replaceAll(".*(whsec_\\S+).*", "$1");
+            waitFor(d -> "ok".equals(hook(d, url).getAttribute("data-webhook-status")));
+
+            String id = create(operator, "hooked-chat", null);
+            waitFor(d -> receiver.received.size() >= 2);
+            waitFor(d -> {
+                hook(d, url).findElement(By.cssSelector("button[data-action='deliveries']")).click();
+                return true;
+            });
+            waitFor(d -> d.findElement(By.id("deliveries")).isDisplayed()
+                    && d.findElement(By.id("deliveries-body")).getText().contains("HTTP 503"));
+            receiver.answer.set(204);
+            waitFor(d -> d.findElement(By.cssSelector("#deliveries-body tr[data-delivery-status='DELIVERED']"))
+                    .getText().contains("run.created"));
+            assertThat(receiver.accepted()).isNotEmpty().allSatisfy(r -> assertThat(WebhookReceiver.verifies(r, secret))
+                    .as("signed with the secret the page showed").isTrue());
+            assertThat(receiver.accepted().get(0).body()).contains(id);
+
+            clickAndConfirm("tr[data-webhook-url='" + url + "'] button[data-action='delete']",
+                    "Delete the webhook to " + url + "?");
+            waitFor(d -> d.findElements(By.cssSelector("tr[data-webhook-url='" + url + "']")).isEmpty());
+        }
+    }
+
+    private static WebElement hook(WebDriver driver, String url) {
+        return driver.findElement(By.cssSelector("tr[data-webhook-url='" + url + "']"));
     }
 
     /** Clicks a control that asks for confirmation, checks the question, and confirms. */
