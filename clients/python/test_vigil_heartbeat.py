@@ -169,6 +169,7 @@ class VerifyWebhookTest(unittest.TestCase):
              self.BODY, self.NOW),
             (self.SECRET, {k: v for k, v in self.HEADERS.items() if k != "Webhook-Id"}, self.BODY, self.NOW),
             (self.SECRET, dict(self.HEADERS, **{"Webhook-Timestamp": "1614265330.5"}), self.BODY, self.NOW),
+            (self.SECRET, dict(self.HEADERS, **{"Webhook-Timestamp": "161426533\u00b2"}), self.BODY, self.NOW),
         ]
         for secret, headers, body, now in cases:
             with self.assertRaises(WebhookVerificationError):

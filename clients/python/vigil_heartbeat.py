@@ -186,7 +186,7 @@ def verify_webhook(secret, headers, body, tolerance_seconds=300, now=None):
     if not msg_id or not timestamp or not signatures:
         raise WebhookVerificationError("not a webhook: webhook-id, -timestamp or -signature missing")
     current = time.time() if now is None else now
-    if not timestamp.isdigit() or abs(current - int(timestamp)) > tolerance_seconds:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(current - int(timestamp)) > tolerance_seconds:
         raise WebhookVerificationError(f"webhook timestamp {timestamp} is not within {tolerance_seconds} s of now")
     key = base64.b64decode(secret[len("whsec_"):] if secret.startswith("whsec_") else secret)
     text = body if isinstance(body, bytes) else body.encode("utf-8")

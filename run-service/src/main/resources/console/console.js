@@ -519,6 +519,10 @@ async function streamLoop(stream, lastEventId) {
       if (lastId) headers['Last-Event-ID'] = lastId;
       const response = await fetch(`${API}/${encodeURIComponent(stream.id)}/events`,
         { headers, signal: stream.abort.signal, cache: 'no-store' });
+      if (response.status === 401 || response.status === 404) {
+        stream.live = false; // signed out, or the run is gone: the poll says which; nothing to follow
+        return;
+      }
       if (!response.ok) throw new Error(`the run's stream answered ${response.status}`);
       stream.live = true;
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

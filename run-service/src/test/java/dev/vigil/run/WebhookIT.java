@@ -13,6 +13,9 @@ import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.infra.KafkaBroker;
 import dev.vigil.infra.PostgresDatabase;
 import dev.vigil.infra.RealInfraExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -186,6 +189,40 @@ class WebhookIT {
     }
 
     @Test
+    void aReceiverThatNeverFinishesItsAnswerHoldsUpNoOtherDelivery() throws Exception {
+        // It answers 200 with a body it never sends: the status is the answer, and nothing waits for the rest.
+        try (ServerSocket half = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                while (!half.isClosed()) {
+                    try {
+                        Socket socket = half.accept();
+                        held.add(socket);
+                        socket.getInputStream().read(new byte[65536]);
+                        socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n".getBytes());
+                        socket.getOutputStream().flush();
+                    } catch (java.io.IOException closed) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            subscribeUrl(service, operator, "http://127.0.0.1:" + half.getLocalPort() + "/half", "{\"key\":\"half-key\"}");
+            subscribe(service, operator, "/beside-half", "{\"key\":\"half-key\"}");
+            String id = createRun(service, "half-key");
+            assertThat(service.call("POST", "/api/v1/runs/" + id + "/finish", user,
+                    "{\"outcome\":\"SUCCEEDED\",\"attempt\":1}").statusCode()).isEqualTo(200);
+            assertThat(awaitAccepted("/beside-half", 2)).extracting(p -> p.get("type").asText())
+                    .containsExactly("run.created", "run.finished");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> held.size() >= 2);
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
     void anotherWorkspaceNeitherSeesTheSubscriptionNorIsToldOfItsRunsAndUsersCannotManageThem() throws Exception {
         JsonNode mine = subscribe(service, operator, "/mine", "{}");
         String other = RunServiceHarness.token("eve", "elsewhere", Duration.ofHours(1), List.of("operator"));
@@ -214,6 +251,7 @@ class WebhookIT {
                 {"{\"url\":\"http://user:pw@example.com/hook\"}", "without user info"},
                 {"{\"url\":\"" + receiver.url("/x") + "\",\"events\":[\"run.exploded\"]}", "unknown event type 'run.exploded'"},
                 {"{\"url\":\"" + receiver.url("/x") + "\",\"events\":[]}", "events must name at least one"},
+                {"{\"url\":\"" + receiver.url("/x") + "\",\"events\":[null]}", "unknown event type 'null'"},
                 {"{\"url\":\"" + receiver.url("/x") + "\",\"key\":\"\"}", "key must be 1-256 characters"},
                 {"{\"events\":[\"run.created\"]}", "url"}}) {
             HttpResponse<String> response = service.call("POST", "/api/v1/webhooks", operator, bad[0]);

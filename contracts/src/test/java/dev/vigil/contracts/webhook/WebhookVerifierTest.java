@@ -29,5 +29,7 @@ class WebhookVerifierTest {
         assertThat(VERIFIER.verifies(ID, "1614265330.5", SIGNATURES, BODY, AT)).isFalse();
         assertThat(VERIFIER.verifies(null, "1614265330", SIGNATURES, BODY, AT)).isFalse();
         assertThat(VERIFIER.verifies(ID, "1614265330", "v1,***", BODY, AT)).isFalse();
+        assertThat(VERIFIER.verifies(ID, "9999999999999999999", SIGNATURES, BODY, AT)).isFalse();
+        assertThat(VERIFIER.verifies(ID, "99999999999999999", SIGNATURES, BODY, AT)).isFalse();
     }
 }

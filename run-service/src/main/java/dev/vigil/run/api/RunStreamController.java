@@ -6,11 +6,13 @@ import dev.vigil.run.store.AuditRow;
 import dev.vigil.run.webhook.WebhookOutbox;
 import io.micronaut.context.annotation.Value;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
 import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.QueryValue;
+import io.micronaut.http.exceptions.HttpStatusException;
 import io.micronaut.http.sse.Event;
 import io.micronaut.security.annotation.Secured;
 import io.micronaut.security.authentication.Authentication;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 import org.reactivestreams.Publisher;
@@ -36,6 +39,9 @@ import reactor.core.scheduler.Schedulers;
  * {@code Last-Event-ID} gets exactly what it missed. Read from the database (the audit trail commits with the
  * change), polled every {@value #POLL_MILLIS} ms per stream; a comment every {@code vigil.streams.keep-alive} (15 s)
  * keeps proxies from closing a quiet stream. Scoped by the caller's workspace: another workspace's run is a 404.
+ * Each poll is a short indexed query on the database pool the API uses, so a replica serves at most
+ * {@code vigil.streams.max} (100) streams at once (more is a 503: try another replica, or later), and a stream ends
+ * after {@code vigil.streams.max-age} (15 min): clients reconnect with Last-Event-ID and lose nothing.
  */
 @Controller("/api/v1/runs")
 @Secured(SecurityRule.IS_AUTHENTICATED)
@@ -47,12 +53,19 @@ public class RunStreamController {
     private final RunLifecycle runs;
     private final AuditRepository audit;
     private final Duration keepAlive;
+    private final int max;
+    private final Duration maxAge;
+    private final AtomicInteger open = new AtomicInteger();
 
     public RunStreamController(RunLifecycle runs, AuditRepository audit,
-                               @Value("${vigil.streams.keep-alive:15s}") Duration keepAlive) {
+                               @Value("${vigil.streams.keep-alive:15s}") Duration keepAlive,
+                               @Value("${vigil.streams.max:100}") int max,
+                               @Value("${vigil.streams.max-age:15m}") Duration maxAge) {
         this.runs = runs;
         this.audit = audit;
         this.keepAlive = keepAlive;
+        this.max = max;
+        this.maxAge = maxAge;
     }
 
     /** One change of a run, as a stream's event carries it. */
@@ -81,6 +94,11 @@ public class RunStreamController {
     }
 
     private Publisher<Event<Object>> stream(long after, LongFunction<List<AuditRow>> read, String key) {
+        if (open.incrementAndGet() > max) {
+            open.decrementAndGet();
+            throw new HttpStatusException(HttpStatus.SERVICE_UNAVAILABLE, "this replica serves " + max
+                    + " live streams already; try again shortly (or another replica)");
+        }
         AtomicLong last = new AtomicLong(after);
         Flux<Event<Object>> changes = Flux.interval(Duration.ZERO, Duration.ofMillis(POLL_MILLIS))
                 .onBackpressureDrop()
@@ -92,7 +110,7 @@ public class RunStreamController {
                         .name(WebhookOutbox.typeOf(row.action(), row.toStatus())));
         // Empty data: the codec writes the comment alone (": keep-alive"), which clients ignore by the SSE spec.
         Flux<Event<Object>> comments = Flux.interval(keepAlive).map(tick -> Event.<Object>of("").comment("keep-alive"));
-        return Flux.merge(changes, comments);
+        return Flux.merge(changes, comments).take(maxAge).doFinally(signal -> open.decrementAndGet());
     }
 
     private static Change change(AuditRow row, String key) {

@@ -232,7 +232,7 @@ public class WebhookController {
         }
         LinkedHashSet<String> types = new LinkedHashSet<>();
         for (String type : events) {
-            if (!WebhookOutbox.EVENT_TYPES.contains(type)) {
+            if (type == null || !WebhookOutbox.EVENT_TYPES.contains(type)) {
                 throw ApiError.badRequest("unknown event type '" + Check.shortened(String.valueOf(type), 64, "…")
                         + "': expected some of " + WebhookOutbox.EVENT_TYPES);
             }

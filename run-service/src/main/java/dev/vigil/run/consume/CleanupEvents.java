@@ -51,13 +51,15 @@ public class CleanupEvents {
             return;
         }
         tx.executeWrite(status -> {
+            // The run's row locked first, as every change of the run does: its deliveries commit in their ids' order.
+            RunRow locked = runs.lock(run.get().id()).orElseThrow();
             int stored = cleanups.record(cleanup.eventId(), run.get().id(), run.get().workspace(), cleanup.attempt(),
                     cleanup.namespace(), cleanup.kind(), cleanup.name(), cleanup.outcome().name(),
                     cleanup.trigger().name(), cleanup.detail(), cleanup.occurredAt());
             if (stored == 0) {
                 metrics.ignored("duplicate_cleanup");
             } else { // told once, with the row that keeps it
-                webhooks.tell(run.get(), cleanup.attempt(), "cleaned_up", cleanup.outcome().name().toLowerCase(Locale.ROOT),
+                webhooks.tell(locked, cleanup.attempt(), "cleaned_up", cleanup.outcome().name().toLowerCase(Locale.ROOT),
                         cleanup.kind() + " " + cleanup.namespace() + "/" + cleanup.name()
                                 + (cleanup.detail() == null ? "" : ": " + cleanup.detail()), RunRows.now());
             }

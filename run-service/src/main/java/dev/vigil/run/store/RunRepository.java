@@ -69,6 +69,10 @@ public interface RunRepository extends GenericRepository<RunRow, UUID> {
             where id = :id and attempt = :attempt and status = 'TERMINATING' and stop_attempts = :stopAttempt""")
     int resendStop(UUID id, int attempt, int stopAttempt, Instant now);
 
+    /** The run's row, locked until the transaction ends (as a guarded update would lock it). */
+    @Query("select * from runs where id = :id for update")
+    Optional<RunRow> lock(UUID id);
+
     /** The terminal write: at most once per attempt, whoever races it. */
     @Query("""
             update runs set status = :status, reason = :reason, error = :error, finished_at = :now, updated_at = :now

@@ -7,6 +7,7 @@ import io.micronaut.context.annotation.Context;
 import io.micronaut.transaction.TransactionOperations;
 import jakarta.annotation.PreDestroy;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,6 +19,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -31,7 +39,8 @@ import org.slf4j.MDC;
  * — another status, a timeout, a refused target, a redirect (never followed) — is retried after a wait that doubles
  * from {@code first-retry} up to an hour, until the delivery's {@code retry-for} window closes: then it is FAILED,
  * its subscription marked failing, with one ERROR. A replica that dies holding a delivery loses it when the hold
- * ends, and another delivers it again with the same {@code webhook-id}: at least once.
+ * ends, and another delivers it again with the same {@code webhook-id}: at least once. Delivered and failed
+ * deliveries are kept in the log for {@link #KEEP_LOG}.
  */
 @Context
 public class WebhookDispatcher implements AutoCloseable {
@@ -40,12 +49,21 @@ public class WebhookDispatcher implements AutoCloseable {
     private static final int BATCH = 32;
     private static final Duration MAX_WAIT = Duration.ofHours(1);
     private static final Duration IDLE = Duration.ofMillis(200);
+    /** How long delivered and failed deliveries stay in the log. */
+    static final Duration KEEP_LOG = Duration.ofDays(7);
+    private static final Duration FORGET_EVERY = Duration.ofMinutes(10);
 
     private final WebhookRepository webhooks;
     private final TransactionOperations<Connection> tx;
     private final WebhookSettings settings;
     private final RunMetrics metrics;
     private final HttpClient http;
+    /** Resolves and checks targets: a slow name server holds one of these, never the dispatcher. */
+    private final ExecutorService resolver = Executors.newFixedThreadPool(8, runnable -> {
+        Thread thread = new Thread(runnable, "vigil-webhook-targets");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -65,9 +83,14 @@ public class WebhookDispatcher implements AutoCloseable {
     }
 
     private void loop() {
+        long forgotAt = 0;
         while (running) {
             int handled;
             try {
+                if (System.nanoTime() - forgotAt > FORGET_EVERY.toNanos() || forgotAt == 0) {
+                    forgotAt = System.nanoTime();
+                    webhooks.forget(RunRows.now().minus(KEEP_LOG));
+                }
                 handled = dispatchOnce();
             } catch (RuntimeException e) {
                 LOG.warn("webhook dispatch pass failed; retrying: {}", e.toString());
@@ -89,7 +112,9 @@ public class WebhookDispatcher implements AutoCloseable {
         List<DeliveryRow> due = tx.executeWrite(status -> {
             List<DeliveryRow> rows = webhooks.due(now, BATCH);
             if (!rows.isEmpty()) {
-                webhooks.lock(rows.stream().map(DeliveryRow::id).toList(), now.plus(settings.timeout().multipliedBy(3)));
+                // Held for longer than an attempt may take in all (resolution and answer, each bounded below).
+                webhooks.lock(rows.stream().map(DeliveryRow::id).toList(), now.plus(attemptLimit().multipliedBy(2)),
+                        now.plus(settings.retryFor()));
             }
             return rows;
         });
@@ -102,8 +127,13 @@ public class WebhookDispatcher implements AutoCloseable {
         for (DeliveryRow delivery : due) {
             attempts.add(attempt(delivery, subscriptions.get(delivery.subscriptionId())));
         }
-        CompletableFuture.allOf(attempts.toArray(CompletableFuture[]::new)).join();
+        CompletableFuture.allOf(attempts.toArray(CompletableFuture[]::new)).join(); // each bounded by attemptLimit()
         return due.size();
+    }
+
+    /** The longest one attempt may take, its target's name resolution included: then it failed ("timed out"). */
+    private Duration attemptLimit() {
+        return settings.timeout().multipliedBy(2);
     }
 
     private CompletableFuture<Void> attempt(DeliveryRow delivery, WebhookRow subscription) {
@@ -112,52 +142,85 @@ public class WebhookDispatcher implements AutoCloseable {
         if (subscription == null) {
             return CompletableFuture.completedFuture(null); // deleted since it was claimed: its deliveries went with it
         }
-        HttpRequest request;
-        try {
-            if (!subscription.enabled()) {
-                throw new IllegalArgumentException("the subscription is disabled");
-            }
-            URI target = WebhookTargets.check(subscription.url(), settings.allowPrivateTargets());
-            Instant sentAt = Instant.now();
-            long timestamp = sentAt.getEpochSecond();
-            boolean previousValid = subscription.previousSecret() != null && subscription.previousSecretUntil() != null
-                    && subscription.previousSecretUntil().isAfter(sentAt);
-            request = HttpRequest.newBuilder(target).timeout(settings.timeout())
-                    .header("Content-Type", "application/json")
-                    .header("User-Agent", "Vigil-Webhooks/1")
-                    .header("webhook-id", delivery.messageId())
-                    .header("webhook-timestamp", Long.toString(timestamp))
-                    .header("webhook-signature", WebhookSignature.sign(delivery.messageId(), timestamp,
-                            delivery.payload(), subscription.secret(), previousValid ? subscription.previousSecret() : null))
-                    .POST(HttpRequest.BodyPublishers.ofString(delivery.payload())).build();
-        } catch (IllegalArgumentException refused) {
-            recorded(delivery, attempt, null, "not sent: " + refused.getMessage(), started, subscription);
-            return CompletableFuture.completedFuture(null);
-        }
-        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+        // The target is resolved and checked off the dispatcher thread (a slow name server holds only its attempt);
+        // the answer counts once its status line is in (a body that never comes holds nothing); and the whole attempt
+        // is bounded, so one tarpit of a receiver cannot stall the deliveries of other workspaces.
+        return CompletableFuture.supplyAsync(() -> request(delivery, subscription), resolver)
+                .thenCompose(request -> http.sendAsync(request, STATUS_ONLY))
+                .orTimeout(attemptLimit().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((response, error) -> {
-                    recorded(delivery, attempt, response == null ? null : response.statusCode(),
-                            error == null ? null : error.toString(), started, subscription);
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    String why = cause == null ? null : cause instanceof IllegalArgumentException refused
+                            ? "not sent: " + refused.getMessage()
+                            : cause instanceof TimeoutException ? "no answer within " + attemptLimit() : cause.toString();
+                    recorded(delivery, attempt, response == null ? null : response.statusCode(), why, started);
                     return null;
                 });
     }
 
-    private void recorded(DeliveryRow delivery, int attempt, Integer statusCode, String error, long started,
-                          WebhookRow subscription) {
+    /** The signed request, or an {@link IllegalArgumentException} saying why it may not be sent. */
+    private HttpRequest request(DeliveryRow delivery, WebhookRow subscription) {
+        if (!subscription.enabled()) {
+            throw new IllegalArgumentException("the subscription is disabled");
+        }
+        URI target = WebhookTargets.check(subscription.url(), settings.allowPrivateTargets());
+        Instant sentAt = Instant.now();
+        long timestamp = sentAt.getEpochSecond();
+        boolean previousValid = subscription.previousSecret() != null && subscription.previousSecretUntil() != null
+                && subscription.previousSecretUntil().isAfter(sentAt);
+        return HttpRequest.newBuilder(target).timeout(settings.timeout())
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "Vigil-Webhooks/1")
+                .header("webhook-id", delivery.messageId())
+                .header("webhook-timestamp", Long.toString(timestamp))
+                .header("webhook-signature", WebhookSignature.sign(delivery.messageId(), timestamp,
+                        delivery.payload(), subscription.secret(), previousValid ? subscription.previousSecret() : null))
+                .POST(HttpRequest.BodyPublishers.ofString(delivery.payload())).build();
+    }
+
+    /** The answer's status is all a delivery needs: the body is not read (cancelled at once), however it comes. */
+    private static final HttpResponse.BodyHandler<Void> STATUS_ONLY = info -> new HttpResponse.BodySubscriber<>() {
+        @Override
+        public CompletionStage<Void> getBody() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            subscription.cancel();
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+        }
+
+        @Override
+        public void onComplete() {
+        }
+    };
+
+    private void recorded(DeliveryRow delivery, int attempt, Integer statusCode, String error, long started) {
         try {
-            record(delivery, attempt, statusCode, error, started, subscription);
+            record(delivery, attempt, statusCode, error, started);
         } catch (RuntimeException e) {
             // Not recorded (the database is away): the hold ends and the delivery is attempted again.
             LOG.warn("webhook delivery {} attempted but not recorded: {}", delivery.id(), e.toString());
         }
     }
 
-    private void record(DeliveryRow delivery, int attempt, Integer statusCode, String error, long started,
-                        WebhookRow subscription) {
+    private void record(DeliveryRow delivery, int attempt, Integer statusCode, String error, long started) {
         int latency = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - started) / 1_000_000);
         Instant now = RunRows.now();
         boolean ok = statusCode != null && statusCode >= 200 && statusCode < 300;
         String why = ok ? null : error != null ? Check.shortened(error, 1_000, "…") : "answered " + statusCode;
+        // The retry window opens at the first attempt (lock() stored it), not while the delivery waited its turn.
+        Instant retryUntil = delivery.attempts() == 0 ? now.plus(settings.retryFor()) : delivery.retryUntil();
+        boolean givenUp = !ok && now.isAfter(retryUntil);
         MDC.put("runId", delivery.runId().toString());
         try {
             tx.executeWrite(status -> {
@@ -165,21 +228,23 @@ public class WebhookDispatcher implements AutoCloseable {
                 if (ok) {
                     webhooks.delivered(delivery.id(), statusCode, latency, now);
                     webhooks.healthy(delivery.subscriptionId());
-                } else if (now.isAfter(delivery.retryUntil())) {
+                    webhooks.releaseFollowers(delivery.subscriptionId(), delivery.runId(), delivery.id(), now);
+                } else if (givenUp) {
                     webhooks.failed(delivery.id(), "FAILED", now, statusCode, why, latency);
-                    if (subscription != null) {
-                        webhooks.failing(subscription.id(), now);
-                    }
+                    webhooks.failing(delivery.subscriptionId(), now);
+                    webhooks.releaseFollowers(delivery.subscriptionId(), delivery.runId(), delivery.id(), now);
                 } else {
-                    webhooks.failed(delivery.id(), "PENDING", now.plus(waitBefore(attempt + 1)), statusCode, why, latency);
+                    Instant retryAt = now.plus(waitBefore(attempt + 1));
+                    webhooks.failed(delivery.id(), "PENDING", retryAt, statusCode, why, latency);
+                    webhooks.holdFollowers(delivery.subscriptionId(), delivery.runId(), delivery.id(), retryAt);
                 }
                 return null;
             });
         } finally {
             MDC.remove("runId");
         }
-        metrics.webhookAttempt(ok ? "delivered" : now.isAfter(delivery.retryUntil()) ? "failed" : "retrying");
-        if (!ok && now.isAfter(delivery.retryUntil())) {
+        metrics.webhookAttempt(ok ? "delivered" : givenUp ? "failed" : "retrying");
+        if (givenUp) {
             LOG.error("webhook delivery {} ({} of run {}) to subscription {} given up after {} attempts: {}; the "
                     + "subscription is marked failing (replay it with POST /api/v1/webhooks/{}/replay)", delivery.id(),
                     delivery.eventType(), delivery.runId(), delivery.subscriptionId(), attempt, why,
@@ -203,5 +268,6 @@ public class WebhookDispatcher implements AutoCloseable {
     public void close() {
         running = false;
         thread.interrupt();
+        resolver.shutdownNow();
     }
 }

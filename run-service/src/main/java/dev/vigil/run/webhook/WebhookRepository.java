@@ -66,12 +66,14 @@ public interface WebhookRepository extends GenericRepository<WebhookRow, UUID> {
                 Instant now, Instant retryUntil);
 
     /**
-     * Claims up to {@code limit} due deliveries: only the oldest pending one of each run and subscription (so a run's
-     * events arrive in order), none another dispatcher holds. {@link #lock} then holds them.
+     * Claims up to {@code limit} due deliveries of enabled subscriptions: only the oldest pending one of each run and
+     * subscription (so a run's events arrive in order; the ones behind it are kept not due while it waits), none
+     * another dispatcher holds. {@link #lock} then holds them.
      */
     @Query("""
             select d.* from webhook_deliveries d
             where d.status = 'PENDING' and d.next_attempt_at <= :now and (d.locked_until is null or d.locked_until < :now)
+              and exists (select 1 from webhook_subscriptions s where s.id = d.subscription_id and s.enabled)
               and not exists (select 1 from webhook_deliveries p where p.subscription_id = d.subscription_id
                               and p.run_id = d.run_id and p.status = 'PENDING' and p.id < d.id)
             order by d.next_attempt_at, d.id
@@ -79,8 +81,30 @@ public interface WebhookRepository extends GenericRepository<WebhookRow, UUID> {
             for update of d skip locked""")
     List<DeliveryRow> due(Instant now, int limit);
 
-    @Query("update webhook_deliveries set locked_until = :until, attempts = attempts + 1 where id in (:deliveryIds)")
-    void lock(Collection<Long> deliveryIds, Instant until);
+    /** Holds claimed deliveries until {@code until}; a first attempt starts its retry window ({@code retryUntil}). */
+    @Query("""
+            update webhook_deliveries set locked_until = :until, attempts = attempts + 1,
+                                          retry_until = case when attempts = 0 then :retryUntil else retry_until end
+            where id in (:deliveryIds)""")
+    void lock(Collection<Long> deliveryIds, Instant until, Instant retryUntil);
+
+    /** The deliveries behind {@code deliveryId} (same run and subscription) wait as long as it does. */
+    @Query("""
+            update webhook_deliveries set next_attempt_at = :at
+            where subscription_id = :subscriptionId and run_id = :runId and status = 'PENDING' and id > :deliveryId
+              and next_attempt_at < :at""")
+    void holdFollowers(UUID subscriptionId, UUID runId, long deliveryId, Instant at);
+
+    /** ... and are due at once when it is out of the way. */
+    @Query("""
+            update webhook_deliveries set next_attempt_at = :now
+            where subscription_id = :subscriptionId and run_id = :runId and status = 'PENDING' and id > :deliveryId
+              and next_attempt_at > :now""")
+    void releaseFollowers(UUID subscriptionId, UUID runId, long deliveryId, Instant now);
+
+    /** Forgets delivered and failed deliveries (and their attempts) created before {@code before}. */
+    @Query("delete from webhook_deliveries where status <> 'PENDING' and created_at < :before")
+    int forget(Instant before);
 
     @Query("""
             update webhook_deliveries set status = 'DELIVERED', delivered_at = :now, locked_until = null,

@@ -12,8 +12,11 @@ import java.util.Locale;
  * Where a webhook may be sent: an {@code http} or {@code https} URL whose host resolves only to public addresses.
  * Loopback, private (RFC 1918, IPv6 unique-local), carrier-grade NAT, link-local (the cloud metadata address
  * among them), multicast, unspecified and reserved addresses are refused unless the deployment allows private
- * targets: a tenant must not make run-service call into the cluster. Checked when a subscription is written and
- * again before every attempt (a name may resolve elsewhere later); redirects are never followed.
+ * targets: a tenant must not make run-service call into the cluster. IPv6 forms that carry an IPv4 address (mapped,
+ * 6to4, Teredo, NAT64) are refused unless mapped to a public one. Checked when a subscription is written and again
+ * before every attempt (a name may resolve elsewhere later); redirects are never followed. A name that resolves
+ * differently between the check and the connection (DNS rebinding) is not caught here: deny the cluster's private
+ * ranges to run-service's egress as well (a NetworkPolicy, or an egress proxy).
  */
 public final class WebhookTargets {
 
@@ -49,10 +52,10 @@ public final class WebhookTargets {
                 throw new IllegalArgumentException("url's host " + uri.getHost() + " does not resolve");
             }
             for (InetAddress address : addresses) {
-                if (!isPublic(address)) {
-                    throw new IllegalArgumentException("url's host " + uri.getHost() + " resolves to "
-                            + address.getHostAddress() + ", a loopback, private, link-local or reserved address: "
-                            + "webhooks go to public addresses only (vigil.webhooks.allow-private-targets)");
+                if (!isPublic(address)) { // which address is not said: a tenant must not map the cluster's names
+                    throw new IllegalArgumentException("url's host " + uri.getHost() + " resolves to a loopback, "
+                            + "private, link-local or reserved address: webhooks go to public addresses only "
+                            + "(vigil.webhooks.allow-private-targets)");
                 }
             }
         }
@@ -78,6 +81,12 @@ public final class WebhookTargets {
             int first = b[0] & 0xff;
             if ((first & 0xfe) == 0xfc) {
                 return false; // unique local fc00::/7
+            }
+            int second = b[1] & 0xff;
+            if ((first == 0x20 && second == 0x02) // 6to4 2002::/16 carries an IPv4 address
+                    || (first == 0x20 && second == 0x01 && b[2] == 0 && b[3] == 0) // Teredo 2001::/32
+                    || (first == 0x00 && second == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b)) { // NAT64
+                return false;
             }
             boolean mapped = true; // ::ffff:a.b.c.d and the deprecated ::a.b.c.d carry an IPv4 address
             for (int i = 0; i < 10; i++) {

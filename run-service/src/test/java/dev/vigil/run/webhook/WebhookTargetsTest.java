@@ -17,7 +17,8 @@ class WebhookTargetsTest {
             "http://100.64.0.1/hook", "http://198.18.0.1/hook", "http://192.0.0.8/hook",  // CGNAT, benchmarking, IETF
             "http://240.0.0.1/hook", "http://255.255.255.255/hook", "http://224.0.0.1/hook", // reserved, broadcast, multicast
             "http://[fd00::1]/hook", "http://[::ffff:127.0.0.1]/hook", "http://[::ffff:10.1.1.1]/hook", // ULA, mapped
-            "http://[::10.1.1.1]/hook"})
+            "http://[::10.1.1.1]/hook", "http://[2002:a00:1::1]/hook", "http://[2001:0:4136:e378::1]/hook",
+            "http://[64:ff9b::a00:1]/hook"})
     void privateLoopbackLinkLocalAndReservedTargetsAreRefused(String url) {
         assertThatThrownBy(() -> WebhookTargets.check(url, false)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("webhooks go to public addresses only");
