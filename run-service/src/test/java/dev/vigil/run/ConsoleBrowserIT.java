@@ -131,13 +131,7 @@ class ConsoleBrowserIT {
         String active = create(operator, "busy-key", null);
 
         try {
-            // Sign in: /console leads to the page, which asks for the token (signed out of another test's, if any).
-            browser.get(service.server.getURI() + "/console");
-            ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
-            browser.get(service.server.getURI() + "/console");
-            waitFor(d -> d.findElement(By.id("token")).isDisplayed());
-            browser.findElement(By.id("token")).sendKeys(operator);
-            browser.findElement(By.id("sign-in-submit")).click();
+            signIn("/console", operator);
             waitFor(d -> d.findElement(By.cssSelector("tr[data-run-key='stop-me']")).isDisplayed());
             assertThat(read(d -> d.findElement(By.id("who-workspace")).getText())).isEqualTo("acme-console");
             assertThat(read(d -> d.findElement(By.id("who-role")).getText())).contains("operator");
@@ -196,12 +190,7 @@ class ConsoleBrowserIT {
         String operator = RunServiceHarness.token("olga", "acme-live", Duration.ofHours(1), List.of("operator"));
         String id = create(operator, "live-chat", null);
         // The list is read once (the poll is ten minutes away): whatever the page shows later came from the stream.
-        browser.get(service.server.getURI() + "/console?poll=600000");
-        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()"); // signed in by another test, maybe
-        browser.get(service.server.getURI() + "/console?poll=600000");
-        waitFor(d -> d.findElement(By.id("token")).isDisplayed());
-        browser.findElement(By.id("token")).sendKeys(operator);
-        browser.findElement(By.id("sign-in-submit")).click();
+        signIn("/console?poll=600000", operator);
         waitFor(d -> {
             row(d, "live-chat").findElement(By.cssSelector("button.link")).click();
             return true;
@@ -223,12 +212,7 @@ class ConsoleBrowserIT {
         String operator = RunServiceHarness.token("olga", "acme-hooks", Duration.ofHours(1), List.of("operator"));
         try (WebhookReceiver receiver = new WebhookReceiver()) {
             receiver.answer.set(503); // down at first: the log shows the refused attempts
-            browser.get(service.server.getURI() + "/console");
-            ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
-            browser.get(service.server.getURI() + "/console");
-            waitFor(d -> d.findElement(By.id("token")).isDisplayed());
-            browser.findElement(By.id("token")).sendKeys(operator);
-            browser.findElement(By.id("sign-in-submit")).click();
+            signIn("/console", operator);
             waitFor(d -> d.findElement(By.id("webhooks")).isDisplayed());
 
             String url = receiver.url("/console-hooks");
@@ -261,6 +245,19 @@ class ConsoleBrowserIT {
 
     private static WebElement hook(WebDriver driver, String url) {
         return driver.findElement(By.cssSelector("tr[data-webhook-url='" + url + "']"));
+    }
+
+    /**
+     * Opens the console at {@code path} (/console leads to the page, which asks for the token) and signs in with
+     * {@code token}, out of whatever token another test left in the tab.
+     */
+    private static void signIn(String path, String token) {
+        browser.get(service.server.getURI() + path);
+        ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+        browser.get(service.server.getURI() + path);
+        waitFor(d -> d.findElement(By.id("token")).isDisplayed());
+        browser.findElement(By.id("token")).sendKeys(token);
+        browser.findElement(By.id("sign-in-submit")).click();
     }
 
     /** Clicks a control that asks for confirmation, checks the question, and confirms. */

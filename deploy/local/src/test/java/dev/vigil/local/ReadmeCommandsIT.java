@@ -61,7 +61,8 @@ class ReadmeCommandsIT {
                 "worker: writing chapter 2", "\"status\": \"TIMED_OUT\", \"reason\": \"heartbeat_timeout\"",
                 "\"status\":\"TIMED_OUT\",\"reason\":\"heartbeat_timeout\",\"message\":\"failed"));
         EXPECTED.put("node clients/node/examples/chat-webhook.mjs", List.of(
-                "backend: verified run.timed_out", "processing -> error (heartbeat_timeout)", "\"status\":\"error\""));
+                "backend: verified run.timed_out", "processing -> error (heartbeat_timeout)", "\"status\":\"error\"",
+                "app: verified run.timed_out", "running -> failed (progress_stalled)", "\"status\": \"failed\""));
         EXPECTED.put("get deploy,svc,pods -n agents --show-labels", List.of(
                 "\"reason\": \"", "_timeout\"", // the curl: timed-out runs with their reasons
                 "deployment.apps/readme-neighbour", "service/readme-neighbour", "pod/readme-neighbour",
