@@ -10,6 +10,7 @@ import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
 import dev.vigil.infra.KafkaBroker;
 import dev.vigil.infra.PostgresDatabase;
+import dev.vigil.infra.RawHttp;
 import dev.vigil.infra.RealInfraExtension;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,10 +1,10 @@
 package dev.vigil.benchmark;
 
 import dev.vigil.contracts.heartbeat.HeartbeatTokens;
+import dev.vigil.infra.RawHttp;
 import dev.vigil.local.LocalStack;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -167,56 +167,6 @@ final class HttpHeartbeatBenchmark {
 
     /** Reads one HTTP/1.1 response (a Content-Length or chunked body) and returns its status. */
     static int readResponse(InputStream in) throws IOException {
-        String statusLine = line(in);
-        int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
-        long length = 0;
-        boolean chunked = false;
-        for (String header = line(in); !header.isEmpty(); header = line(in)) {
-            String lower = header.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("content-length:")) {
-                length = Long.parseLong(lower.substring("content-length:".length()).trim());
-            } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
-                chunked = true;
-            }
-        }
-        if (!chunked) {
-            skip(in, length);
-            return status;
-        }
-        for (long chunk = Long.parseLong(line(in).split(";")[0].trim(), 16); chunk > 0;
-             chunk = Long.parseLong(line(in).split(";")[0].trim(), 16)) {
-            skip(in, chunk);
-            line(in); // the CRLF after the chunk
-        }
-        for (String trailer = line(in); !trailer.isEmpty(); trailer = line(in)) {
-            // trailers, if any
-        }
-        return status;
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new EOFException("connection closed mid-response");
-            }
-            if (c != '\r') {
-                line.append((char) c);
-            }
-        }
-        return line.toString();
-    }
-
-    private static void skip(InputStream in, long n) throws IOException {
-        for (long left = n; left > 0; ) {
-            long skipped = in.skip(left);
-            if (skipped <= 0) {
-                if (in.read() < 0) {
-                    throw new EOFException("connection closed mid-body");
-                }
-                skipped = 1;
-            }
-            left -= skipped;
-        }
+        return Integer.parseInt(RawHttp.readResponse(in)[0].split(" ", 3)[1]);
     }
 }

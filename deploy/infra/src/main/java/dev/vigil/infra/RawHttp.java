@@ -1,4 +1,4 @@
-package dev.vigil.run;
+package dev.vigil.infra;
 
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -7,14 +7,17 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-/** Reads HTTP/1.1 responses off a raw socket, for tests that pipeline requests (no client library pipelines). */
-final class RawHttp {
+/**
+ * Reads HTTP/1.1 responses off a raw socket, for tests that pipeline requests and for the benchmark's keep-alive load
+ * (no client library pipelines, and none is as cheap).
+ */
+public final class RawHttp {
 
     private RawHttp() {
     }
 
     /** One response (a Content-Length or chunked body): its status line and its body. */
-    static String[] readResponse(InputStream in) throws IOException {
+    public static String[] readResponse(InputStream in) throws IOException {
         String status = line(in);
         long length = 0;
         boolean chunked = false;
