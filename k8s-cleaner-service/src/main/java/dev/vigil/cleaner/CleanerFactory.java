@@ -5,6 +5,7 @@ import dev.vigil.cleaner.events.RunEventProcessor;
 import dev.vigil.cleaner.events.RunFinishedCleanup;
 import dev.vigil.cleaner.gc.GarbageCollector;
 import dev.vigil.cleaner.kubernetes.KubernetesRetry;
+import dev.vigil.cleaner.kubernetes.ResourceCache;
 import dev.vigil.cleaner.kubernetes.ResourceCleaner;
 import dev.vigil.cleaner.metrics.CleanerMetrics;
 import dev.vigil.cleaner.output.CleanerOutput;
@@ -63,11 +64,21 @@ public class CleanerFactory {
         return new CleanupAudit(output, metrics);
     }
 
+    /** Started at once: by the time the run state is rebuilt it has usually listed every kind. */
     @Singleton
     @Bean(preDestroy = "close")
-    ResourceCleaner resourceCleaner(KubernetesClient client, CleanerSettings settings, KubernetesRetry retry,
-                                    CleanupAudit audit, CleanerMetrics metrics, RunStateStore store) {
-        return new ResourceCleaner(client, settings, retry, audit, metrics, store::isLive);
+    ResourceCache resourceCache(KubernetesClient client, CleanerSettings settings, CleanerMetrics metrics) {
+        ResourceCache cache = new ResourceCache(client, settings);
+        metrics.trackCache(cache::size, () -> cache.synced() ? 1 : 0);
+        cache.start();
+        return cache;
+    }
+
+    @Singleton
+    @Bean(preDestroy = "close")
+    ResourceCleaner resourceCleaner(KubernetesClient client, ResourceCache cache, CleanerSettings settings,
+                                    KubernetesRetry retry, CleanupAudit audit, CleanerMetrics metrics, RunStateStore store) {
+        return new ResourceCleaner(client, cache, settings, retry, audit, metrics, store::isLive);
     }
 
     @Singleton
@@ -79,8 +90,8 @@ public class CleanerFactory {
     }
 
     @Singleton
-    GarbageCollector garbageCollector(KubernetesClient client, CleanerSettings settings, RunStateStore store,
-                                      ResourceCleaner cleaner, KubernetesRetry retry, CleanerMetrics metrics) {
-        return new GarbageCollector(client, settings, store, cleaner, retry, metrics);
+    GarbageCollector garbageCollector(ResourceCache cache, CleanerSettings settings, RunStateStore store,
+                                      ResourceCleaner cleaner, CleanerMetrics metrics) {
+        return new GarbageCollector(cache, settings, store, cleaner, metrics);
     }
 }

@@ -124,7 +124,8 @@ class ApplicationTest {
         properties.putAll(Map.of(
                 "vigil.cleaner.concurrency", "3",
                 "vigil.cleaner.consumer.poll-timeout", "100ms",
-                "vigil.cleaner.kubernetes.master-url", "http://127.0.0.1:8001"));
+                "vigil.cleaner.kubernetes.master-url", "http://127.0.0.1:8001",
+                "vigil.cleaner.cache.sync-timeout", "30s"));
         try (ApplicationContext context = ApplicationContext.run(properties)) {
             CleanerSettings settings = context.getBean(CleanerSettings.class);
 
@@ -134,7 +135,7 @@ class ApplicationTest {
             assertThat(settings.orphanAge()).isEqualTo(Duration.ofHours(2));
             assertThat(settings.retry().attempts()).isEqualTo(2);
             assertThat(settings.service()).isEqualTo(new CleanerSettings.Service(3, "vigil-k8s-cleaner",
-                    Duration.ofMillis(100), "http://127.0.0.1:8001"));
+                    Duration.ofMillis(100), "http://127.0.0.1:8001", Duration.ofSeconds(30)));
             assertThat(context.getBean(KafkaSettings.class).clientConfig()).isEqualTo(Map.of(
                     "bootstrap.servers", "kafka-1:9093,kafka-2:9093", "security.protocol", "SSL"));
         }

@@ -54,7 +54,10 @@ public final class FaultInjectingDispatcher extends Dispatcher {
         }
     }
 
-    /** The next {@code codes.length} {@code method} requests to {@code path} (query ignored) answer these codes. */
+    /**
+     * The next {@code codes.length} {@code method} requests to {@code path} (query ignored) answer these codes;
+     * {@code method} {@code WATCH} is a GET with {@code watch=true}, {@code GET} any other.
+     */
     public void failNext(String method, String path, int... codes) {
         Deque<Integer> queue = faults.computeIfAbsent(method + " " + path, k -> new ArrayDeque<>());
         synchronized (queue) {
@@ -68,6 +71,16 @@ public final class FaultInjectingDispatcher extends Dispatcher {
         ignoreLabelSelectors = ignore;
     }
 
+    /** How many requests reached the server, watches included, failed or not. */
+    public long total() {
+        return requests.size();
+    }
+
+    /** How many {@code method} requests reached the server, on any path, failed or not. */
+    public long count(String method) {
+        return requests.stream().filter(r -> r.startsWith(method + " ")).count();
+    }
+
     /** How many {@code method} requests reached {@code path} (query ignored), failed or not. */
     public long count(String method, String path) {
         return requests.stream().filter(r -> r.equals(method + " " + path)).count();
@@ -78,7 +91,9 @@ public final class FaultInjectingDispatcher extends Dispatcher {
         String path = request.getPath();
         int query = path.indexOf('?');
         String bare = query < 0 ? path : path.substring(0, query);
-        String key = request.getMethod() + " " + bare;
+        // A watch is its own verb here, so that failing a list never fails an informer's watch by chance.
+        String verb = query >= 0 && path.substring(query).contains("watch=true") ? "WATCH" : request.getMethod();
+        String key = verb + " " + bare;
         requests.add(key);
         Deque<Integer> queue = faults.get(key);
         if (queue != null) {

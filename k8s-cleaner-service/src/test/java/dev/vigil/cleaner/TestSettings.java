@@ -14,6 +14,15 @@ public final class TestSettings {
     private TestSettings() {
     }
 
+    /** {@link #allowing} whose cleanups wait at most {@code bound} for the resource cache's first list. */
+    public static CleanerSettings waitingForTheCache(Duration bound, String... namespaces) {
+        CleanerSettings s = allowing(namespaces);
+        CleanerSettings.Service d = s.service();
+        return new CleanerSettings(s.namespaces(), s.kinds(), s.runLabelKey(), s.managedByKey(), s.managedByValue(),
+                s.orphanAge(), s.maxRunDuration(), s.retry(), s.maxTrackedRuns(), new CleanerSettings.Service(
+                        d.concurrency(), d.consumerGroupId(), d.pollTimeout(), d.kubernetesMasterUrl(), bound));
+    }
+
     public static CleanerSettings allowing(String... namespaces) {
         return CleanerSettings.of(List.of(namespaces),
                 CleanerSettings.DEFAULT_KINDS, "session", "app.kubernetes.io/managed-by", "vigil", Duration.ofMinutes(10),

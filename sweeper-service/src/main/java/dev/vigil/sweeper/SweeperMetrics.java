@@ -4,9 +4,11 @@ import dev.vigil.contracts.event.Reason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** The sweeper's Prometheus metrics ({@code vigil_sweeper_*}). */
 public final class SweeperMetrics {
@@ -25,6 +27,7 @@ public final class SweeperMetrics {
     private final Counter sweepFailures;
     private final Counter statesDropped;
     private final DistributionSummary overshoot;
+    private final Timer sweeps;
 
     public SweeperMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -50,6 +53,10 @@ public final class SweeperMetrics {
         statesDropped = Counter.builder("vigil.sweeper.states.dropped")
                 .description("stored run states that could not be read and were dropped (each logged as ERROR)")
                 .register(registry);
+        sweeps = Timer.builder("vigil.sweeper.sweep.duration")
+                .description("time one task spends sweeping its due deadlines when its watermark moves (every 50 ms): "
+                        + "the cost per tick, which must not grow with the runs tracked")
+                .register(registry);
         overshoot = DistributionSummary.builder("vigil.sweeper.detection.overshoot")
                 .description("wall-clock emit time minus the timeout's due time on the broker clock")
                 .baseUnit("milliseconds").publishPercentiles(0.5, 0.99).publishPercentileHistogram()
@@ -71,6 +78,11 @@ public final class SweeperMetrics {
     public void deadLettered(String topic) {
         deadLetters.computeIfAbsent(topic, t -> Counter.builder("vigil.sweeper.dead.letters").tag("topic", t)
                 .description("input records sent to the dead-letter topic").register(registry)).increment();
+    }
+
+    /** One task's sweep took {@code nanos}. */
+    public void swept(long nanos) {
+        sweeps.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     public void sweepFailed() {

@@ -27,12 +27,14 @@ public final class Bench {
         Instant started = Instant.now();
         log("profile %s; work directory %s", profile.name(), work);
 
-        // One store at a time: the broker and its sweeper, then PostgreSQL, then the whole stack.
-        // -Dbench.only=sweeper|baseline|e2e|http runs one phase and prints it (no report), to iterate on it.
+        // One store at a time: the broker and its sweeper, a broker and two sweeper JVMs at a million runs, then
+        // PostgreSQL, then the whole stack.
+        // -Dbench.only=sweeper|scale|baseline|e2e|http runs one phase and prints it (no report), to iterate on it.
         String only = System.getProperty("bench.only", "");
         if (!only.isEmpty()) {
             Object result = switch (only) {
                 case "sweeper" -> SweeperBenchmark.measure(profile, work);
+                case "scale" -> ScaleBenchmark.measure(profile, work, repo);
                 case "baseline" -> BaselineBenchmark.measure(profile, work);
                 case "e2e", "http" -> {
                     try (LocalStack stack = CleanupBenchmark.startStack(work, repo)) {
@@ -40,12 +42,13 @@ public final class Bench {
                                 : HttpHeartbeatBenchmark.measure(profile, stack);
                     }
                 }
-                default -> throw new IllegalArgumentException("bench.only must be sweeper, baseline, e2e or http");
+                default -> throw new IllegalArgumentException("bench.only must be sweeper, scale, baseline, e2e or http");
             };
             log("%s", result);
             return;
         }
         SweeperBenchmark.Results vigil = SweeperBenchmark.measure(profile, work);
+        ScaleBenchmark.Results scale = ScaleBenchmark.measure(profile, work, repo);
         BaselineBenchmark.Results baseline = BaselineBenchmark.measure(profile, work);
         CleanupBenchmark.Results endToEnd;
         HttpHeartbeatBenchmark.Results http;
@@ -64,7 +67,7 @@ public final class Bench {
         } catch (Exception | Error e) { // a headless JVM without fonts cannot draw text
             chartNote = "(no chart: " + e + ")";
         }
-        String text = Report.markdown(profile, vigil, baseline, endToEnd, http, chartNote,
+        String text = Report.markdown(profile, vigil, scale, baseline, endToEnd, http, chartNote,
                 Duration.between(started, Instant.now()));
         Files.writeString(report, text);
         System.out.println(text);

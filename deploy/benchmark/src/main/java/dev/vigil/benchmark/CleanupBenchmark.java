@@ -9,6 +9,7 @@ import dev.vigil.contracts.heartbeat.HeartbeatClient;
 import dev.vigil.contracts.heartbeat.RunHeartbeat;
 import dev.vigil.contracts.topic.Topic;
 import dev.vigil.contracts.topic.TopicCatalog;
+import dev.vigil.local.KubernetesApi;
 import dev.vigil.local.LocalStack;
 import dev.vigil.local.RunApi;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -37,19 +38,45 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * they die at known times, and halfway through one sweeper is stopped and started again (two
  * rebalances while runs die). For each it measures when the timeout became visible (read_committed),
  * when run-service made the row terminal ({@code RunFinished}'s time) and when the cleaner had deleted
- * the last of its resources ({@code CleanupPerformed}), after a warm-up round. It counts, and never
- * aborts on, what went wrong: runs timed out while their worker still beat (false timeouts), runs that
- * never became RUNNING.
+ * the last of its resources ({@code CleanupPerformed}), after a warm-up round; and what the cleanups cost the
+ * Kubernetes API, counted at the API server. A last round has the same number of runs die ten times as fast. It
+ * counts, and never aborts on, what went wrong: runs timed out while their worker still beat (false timeouts),
+ * runs that never became RUNNING.
  */
 final class CleanupBenchmark {
 
     /**
      * @param overshoot runs due outside the forced rebalance (from the bounce until {@link #SETTLE} after it)
      * @param rebalanceOvershoot runs due inside it
+     * @param cost what the measured round's cleanups asked of the Kubernetes API
+     * @param fast the round at ten times the pace
      */
     record Results(int runs, int timedOut, int terminal, int cleaned, int falseTimeouts, int neverRunning,
                    Distribution overshoot, Distribution rebalanceOvershoot, Distribution toTerminal,
-                   Distribution toDeleted, double apiListMillis) {
+                   Distribution toDeleted, ApiCost cost, Fast fast) {
+    }
+
+    /** The round whose runs die ten times as fast, over {@code spread}. */
+    record Fast(int runs, Duration spread, int cleaned, Distribution toDeleted, ApiCost cost) {
+    }
+
+    /**
+     * The Kubernetes API requests made while one round's runs were cleaned up (from the first death until the
+     * last run was clean; the harness sends none then), and how many objects were deleted.
+     */
+    record ApiCost(int cleanups, long reads, long watches, long deletes) {
+
+        double perCleanup() {
+            return cleanups == 0 ? Double.NaN : (double) (reads + watches + deletes) / cleanups;
+        }
+
+        double deletesPerCleanup() {
+            return cleanups == 0 ? Double.NaN : (double) deletes / cleanups;
+        }
+    }
+
+    /** What one round left behind: its runs, and what their cleanups cost the API. */
+    private record Round(List<String> ids, ApiCost cost) {
     }
 
     /** How long after the bounced sweeper is healthy again its second rebalance may still be settling. */
@@ -74,7 +101,6 @@ final class CleanupBenchmark {
     private int neverRunning;
     private volatile long bounceStart = Long.MAX_VALUE;
     private volatile long bounceEnd = Long.MAX_VALUE;
-    private double apiListMillis;
 
     private CleanupBenchmark(LocalStack stack) {
         this.stack = stack;
@@ -101,8 +127,12 @@ final class CleanupBenchmark {
         KubernetesClient kubernetes = stack.kubernetes().client();
         // A warm-up round first: the services' first cleanup loads classes and opens connections.
         Bench.log("end to end: a warm-up round of %d runs", WARM_UP_RUNS);
-        round(kubernetes, "warm-up-", WARM_UP_RUNS, timeout, Duration.ofSeconds(2));
-        List<String> ids = round(kubernetes, "bench-", count, timeout, profile.deathSpread());
+        round(kubernetes, "warm-up-", WARM_UP_RUNS, timeout, Duration.ofSeconds(2), false);
+        Round measured = round(kubernetes, "bench-", count, timeout, profile.deathSpread(), true);
+        List<String> ids = measured.ids();
+        Duration fastSpread = profile.deathSpread().dividedBy(10);
+        Bench.log("end to end: %d more runs dying ten times as fast (over %s)", count, Bench.duration(fastSpread));
+        Round fast = round(kubernetes, "fast-", count, timeout, fastSpread, false);
         watching = false;
         watcher.join();
         List<Long> overshoot = new ArrayList<>();
@@ -128,49 +158,46 @@ final class CleanupBenchmark {
             if (finishedAt.containsKey(id)) {
                 toTerminal.add(finishedAt.get(id) - seen);
             }
-            List<Long> deletes = deletedAt.getOrDefault(id, List.of());
-            if (deletes.size() >= RESOURCES_PER_RUN) {
-                toDeleted.add(deletes.stream().mapToLong(Long::longValue).max().orElseThrow() - seen);
-            }
         }
         return new Results(count, (int) ids.stream().filter(seenAt::containsKey).count(),
                 (int) ids.stream().filter(finishedAt::containsKey).count(), cleaned(ids), falseTimeouts, neverRunning,
                 Distribution.of("Vigil, full stack: overshoot", overshoot),
                 Distribution.of("Vigil, full stack: overshoot during a forced rebalance", rebalanceOvershoot),
                 Distribution.of("timeout seen -> row terminal", toTerminal),
-                Distribution.of("timeout seen -> resources deleted", toDeleted), apiListMillis);
+                toDeleted("timeout seen -> resources deleted", ids), measured.cost(),
+                new Fast(count, fastSpread, cleaned(fast.ids()),
+                        toDeleted("timeout seen -> resources deleted, ten times the pace", fast.ids()), fast.cost()));
     }
 
-    /** The API server's service time for one labelled list, as the cleaner sends them (mean of 100, one at a time). */
-    private static double apiListMillis(KubernetesClient kubernetes) {
-        for (int i = 0; i < 20; i++) { // warm up
-            kubernetes.pods().inNamespace(NAMESPACE).withLabel(Labels.DEFAULT_RUN_LABEL, "warm-up").list();
+    /** From the timeout seen to the last of its resources deleted, for the runs of {@code ids} that died and were cleaned. */
+    private Distribution toDeleted(String name, List<String> ids) {
+        List<Long> toDeleted = new ArrayList<>();
+        for (String id : ids) {
+            Long seen = seenAt.get(id);
+            List<Long> deletes = deletedAt.getOrDefault(id, List.of());
+            if (seen != null && diedAt.containsKey(id) && dueAt.get(id) >= diedAt.get(id)
+                    && deletes.size() >= RESOURCES_PER_RUN) {
+                toDeleted.add(deletes.stream().mapToLong(Long::longValue).max().orElseThrow() - seen);
+            }
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < 100; i++) {
-            kubernetes.apps().deployments().inNamespace(NAMESPACE).withLabel(Labels.DEFAULT_RUN_LABEL, "run-" + i)
-                    .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VIGIL).list();
-        }
-        return (System.nanoTime() - start) / 1e6 / 100;
+        return Distribution.of(name, toDeleted);
     }
 
     /**
      * Runs created with resources, heartbeating, then dying one by one over {@code spread} (with a sweeper
-     * bounced halfway, in the measured round); returns their ids once cleaned.
+     * bounced halfway if {@code bounce}); returns their ids once cleaned, and what the cleanups cost the API.
      */
-    private List<String> round(KubernetesClient kubernetes, String prefix, int count, Duration timeout, Duration spread)
-            throws Exception {
+    private Round round(KubernetesClient kubernetes, String prefix, int count, Duration timeout, Duration spread,
+                        boolean bounce) throws Exception {
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             String id = api.create(prefix + i, "{\"heartbeat\":\"" + timeout + "\",\"start\":\"PT2M\"}");
             ids.add(id);
             resources(kubernetes, id);
         }
-        if (prefix.equals("bench-")) {
-            apiListMillis = apiListMillis(kubernetes);
-            Bench.log("end to end: %d runs created with a Deployment, Service and Pod each; heartbeating every %d ms; "
-                    + "the Kubernetes API answers a labelled list in %.1f ms", count, timeout.toMillis() / 3, apiListMillis);
-        }
+        Bench.log("end to end: %d runs created with a Deployment, Service and Pod each; heartbeating every %d ms",
+                count, timeout.toMillis() / 3);
+        KubernetesApi server = stack.kubernetes();
         try (HeartbeatClient workers = HeartbeatClient.builder(stack.kafkaBootstrap())
                 .topicPrefix(stack.topics().prefix()).build()) {
             List<RunHeartbeat> beats = new ArrayList<>();
@@ -179,26 +206,30 @@ final class CleanupBenchmark {
             }
             awaitAllRunning(ids);
             Thread.sleep(2_000);
-            Thread bounce = null;
+            long reads = server.requests("GET");
+            long watches = server.requests("WATCH");
+            long deletes = server.requests("DELETE");
+            Thread bouncer = null;
             for (int i = 0; i < beats.size(); i++) {
-                if (i == beats.size() / 2 && prefix.equals("bench-")) {
-                    bounce = new Thread(this::bounceSweeper, "bench-bounce");
-                    bounce.start();
+                if (i == beats.size() / 2 && bounce) {
+                    bouncer = new Thread(this::bounceSweeper, "bench-bounce");
+                    bouncer.start();
                 }
                 RunHeartbeat beat = beats.get(i);
                 diedAt.put(beat.runId(), System.currentTimeMillis());
                 beat.close(); // the worker is OOM-killed
                 Thread.sleep(spread.toMillis() / count);
             }
-            if (bounce != null) {
-                bounce.join();
+            if (bouncer != null) {
+                bouncer.join();
             }
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (cleaned(ids) < ids.size() && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
+            return new Round(ids, new ApiCost(cleaned(ids), server.requests("GET") - reads,
+                    server.requests("WATCH") - watches, server.requests("DELETE") - deletes));
         }
-        return ids;
     }
 
     private int cleaned(List<String> ids) {

@@ -35,7 +35,12 @@ class ReportTest {
     private final CleanupBenchmark.Results endToEnd = new CleanupBenchmark.Results(40, 40, 40, 40, 1, 0,
             uniform("Vigil, full stack: overshoot", 50, 300), uniform("during a rebalance", 1_000, 3_000),
             uniform("to terminal", 20, 200),
-            uniform("to deleted", 100, 1_500), 4.2);
+            uniform("to deleted", 100, 1_500), new CleanupBenchmark.ApiCost(40, 0, 0, 120),
+            new CleanupBenchmark.Fast(40, Duration.ofSeconds(1), 40, uniform("to deleted, fast", 100, 2_500),
+                    new CleanupBenchmark.ApiCost(40, 2, 0, 120)));
+    private final ScaleBenchmark.Results scale = new ScaleBenchmark.Results(1_000_000, 100_000, 10_050,
+            List.of(new ScaleBenchmark.Step(100_000, 5_000, 120, 200, 200, uniform("100k", 50, 200)),
+                    new ScaleBenchmark.Step(1_000_000, 5_000, 150, 200, 200, uniform("1M", 60, 300))), 0, 0.8);
     private final HttpHeartbeatBenchmark.Results http = new HttpHeartbeatBenchmark.Results(10_000, 32,
             Duration.ofSeconds(10), 90_000, 0, 1, 9_000, 0.5, uniform("round trip", 1, 10));
 
@@ -51,7 +56,7 @@ class ReportTest {
 
     @Test
     void theReportGivesRatiosAndAVerdictForEveryTarget() {
-        String report = Report.markdown(profile, vigil, baseline, endToEnd, http, "![chart](benchmark.png)", Duration.ofMinutes(4));
+        String report = Report.markdown(profile, vigil, scale, baseline, endToEnd, http, "![chart](benchmark.png)", Duration.ofMinutes(4));
 
         assertThat(report).contains("| heartbeat ingest, Vigil / baseline (both saturated) | 20.0 x | >= 10 x | met |");
         assertThat(report).contains("| heartbeat ingest, Vigil / raw produce rate | 60 % | >= 50 % | met |");
@@ -60,6 +65,13 @@ class ReportTest {
         assertThat(report).contains("| Vigil over HTTP: 32 keep-alive connections into one run-service replica, 10k runs "
                 + "(202 once the broker has the beat) | 9,000 | 4.5 % | run-service 0.50 cores: 18,000/s per core |");
         assertThat(report).contains("| timeout -> Kubernetes resources deleted, p99 | 1,486 ms | <= 1 s | **missed** |");
+        assertThat(report).contains("| Kubernetes API requests per cleanup (both rounds; the deletes + 1 at most) | 3.00 / 3.05 "
+                + "| <= 4.00 | met |");
+        assertThat(report).contains("| the same at ten times the pace (40 runs dying over 1 s) | ");
+        assertThat(report).contains("| detection overshoot p99 at 1M tracked, 100k heartbeating (two sweeper JVMs) | "
+                + "298 ms | <= 250 ms | **missed** |");
+        assertThat(report).contains("| cost of one sweep at 1M / at 100k tracked | 1.25 x | flat (<= 2 x) | met |");
+        assertThat(report).contains("| 1,000,000 | 200 | 200 | ");
         assertThat(report).contains("| baseline, reconciler every 60 s | 100 | 100 | 0 | 30.1 s / 59.4 s / 60.0 s |");
         assertThat(report).contains("| baseline (UPDATE per heartbeat) | 1,000/s | 900/s | 3.5 s | PostgreSQL 0.90 cores |");
         assertThat(report).contains("| false timeouts (runs timed out while heartbeating), sweeper phases | 0 | 0 | met |");

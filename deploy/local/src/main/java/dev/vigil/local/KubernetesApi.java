@@ -11,6 +11,8 @@ import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 /**
@@ -57,21 +59,34 @@ public final class KubernetesApi implements AutoCloseable {
     }
 
     private final KubernetesMockServer server;
+    private final DiscoveringCrudDispatcher dispatcher;
 
-    private KubernetesApi(KubernetesMockServer server) {
+    private KubernetesApi(KubernetesMockServer server, DiscoveringCrudDispatcher dispatcher) {
         this.server = server;
+        this.dispatcher = dispatcher;
     }
 
     /** Starts on {@code port} (0 for any) on the loopback address. */
     public static KubernetesApi start(int port) {
+        DiscoveringCrudDispatcher dispatcher = new DiscoveringCrudDispatcher();
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new DiscoveringCrudDispatcher(), false);
+                dispatcher, false);
         try {
             server.init(InetAddress.getLoopbackAddress(), port);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the Kubernetes API on port " + port, e);
         }
-        return new KubernetesApi(server);
+        return new KubernetesApi(server, dispatcher);
+    }
+
+    /**
+     * How many requests of {@code verb} it has answered so far: {@code GET} (a get or a list), {@code WATCH} (a GET
+     * with {@code watch=true}, one per watch however long it lasts), {@code POST}, {@code PUT}, {@code PATCH},
+     * {@code DELETE}. Discovery requests are not counted.
+     */
+    public long requests(String verb) {
+        LongAdder count = dispatcher.requests.get(verb);
+        return count == null ? 0 : count.sum();
     }
 
     /** The API server URL, e.g. {@code http://127.0.0.1:6443/}. */
@@ -92,13 +107,18 @@ public final class KubernetesApi implements AutoCloseable {
     /** The CRUD dispatcher, answering discovery requests itself. */
     private static final class DiscoveringCrudDispatcher extends KubernetesCrudDispatcher {
 
+        private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+
         @Override
         public MockResponse dispatch(RecordedRequest request) {
-            String path = request.getPath() == null ? "" : request.getPath().split("\\?", 2)[0];
+            String[] pathAndQuery = (request.getPath() == null ? "" : request.getPath()).split("\\?", 2);
+            String path = pathAndQuery[0];
             String body = "GET".equals(request.getMethod()) ? discovery(path) : null;
             if (body != null) {
                 return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(body);
             }
+            boolean watch = pathAndQuery.length > 1 && pathAndQuery[1].contains("watch=true");
+            requests.computeIfAbsent(watch ? "WATCH" : request.getMethod(), verb -> new LongAdder()).increment();
             return super.dispatch(request);
         }
 

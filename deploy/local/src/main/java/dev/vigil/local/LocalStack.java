@@ -34,7 +34,7 @@ public final class LocalStack implements AutoCloseable {
     /** Signs heartbeat tokens here; the sweepers require them only with {@link Options#requiringTokens()}. */
     static final String HEARTBEAT_SECRET = "vigil-local-heartbeat-secret-0123456789abcdef";
     /** The services' JVM flags as the container images run them: the full JIT. For measuring. */
-    static final List<String> PRODUCTION_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC",
+    public static final List<String> PRODUCTION_JVM = List.of("-Xmx512m", "-XX:+UseSerialGC",
             "-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener");
     /** The same, quick to start (C1 only): the default; see {@link Options#production()}. */
     static final List<String> SERVICE_JVM = java.util.stream.Stream.concat(PRODUCTION_JVM.stream(),

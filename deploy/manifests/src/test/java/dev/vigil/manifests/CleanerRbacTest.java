@@ -35,7 +35,7 @@ class CleanerRbacTest {
             "secret", "/secrets",
             "persistentvolumeclaim", "/persistentvolumeclaims",
             "ingress", "networking.k8s.io/ingresses");
-    private static final Set<String> VERBS = Set.of("get", "list", "delete");
+    private static final Set<String> VERBS = Set.of("get", "list", "watch", "delete");
 
     static List<Path> overlays() {
         return Repo.overlays();

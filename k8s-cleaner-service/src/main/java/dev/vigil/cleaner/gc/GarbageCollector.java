@@ -1,6 +1,6 @@
 package dev.vigil.cleaner.gc;
 
-import dev.vigil.cleaner.kubernetes.KubernetesRetry;
+import dev.vigil.cleaner.kubernetes.ResourceCache;
 import dev.vigil.cleaner.kubernetes.ResourceCleaner;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
 import dev.vigil.cleaner.metrics.CleanerMetrics;
@@ -11,13 +11,11 @@ import dev.vigil.contracts.Labels;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -27,8 +25,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The periodic sweep for what the event path missed (a finish that came while the cleaner was down
- * with no committed offset, a resource created after its run ended, a run Vigil never heard of): it
- * lists every resource carrying the managed-by label in the allowed namespaces and, for those that
+ * with no committed offset, a resource created after its run ended or that the cache had not seen yet when
+ * its run's cleanup read it, a run Vigil never heard of): it reads every resource carrying the managed-by
+ * label in the allowed namespaces from the {@link ResourceCache} (no API request but the deletes; while
+ * the cache has not listed yet, the sweep is skipped) and, for those that
  * also carry a run label and a workspace label, reads the run id from the run label — only from it —
  * and deletes the resource if its run is terminal (and of that workspace), or unknown and older than
  * the orphan age, which is never shorter than the longest a run may live. A resource of an unknown run
@@ -58,23 +58,21 @@ public final class GarbageCollector {
      */
     static final Duration RETRY_MARGIN = Duration.ofSeconds(30);
 
-    private final KubernetesClient client;
+    private final ResourceCache cache;
     private final CleanerSettings settings;
     private final RunStateStore store;
     private final ResourceCleaner cleaner;
-    private final KubernetesRetry retry;
     private final CleanerMetrics metrics;
     /** UIDs of the unknown runs' resources the last sweep saw (each is reported once, when first seen). */
     private Set<String> unknownSeen = Set.of();
     private volatile int unknownRunResources;
 
-    public GarbageCollector(KubernetesClient client, CleanerSettings settings, RunStateStore store, ResourceCleaner cleaner,
-                            KubernetesRetry retry, CleanerMetrics metrics) {
-        this.client = client;
+    public GarbageCollector(ResourceCache cache, CleanerSettings settings, RunStateStore store, ResourceCleaner cleaner,
+                            CleanerMetrics metrics) {
+        this.cache = cache;
         this.settings = settings;
         this.store = store;
         this.cleaner = cleaner;
-        this.retry = retry;
         this.metrics = metrics;
         metrics.trackUnknownRunResources(() -> unknownRunResources);
     }
@@ -87,6 +85,11 @@ public final class GarbageCollector {
             metrics.sweep(CleanerMetrics.SweepResult.SKIPPED);
             return Sweep.skippedSweep();
         }
+        if (!cache.synced()) {
+            LOG.warn("garbage collection skipped: the resource cache has not listed every kind yet ({})", cache.describe());
+            metrics.sweep(CleanerMetrics.SweepResult.SKIPPED);
+            return Sweep.skippedSweep();
+        }
         Instant horizon = caughtUp.get();
         int examined = 0;
         int orphans = 0;
@@ -95,16 +98,7 @@ public final class GarbageCollector {
         Set<String> unknown = new HashSet<>();
         for (String namespace : settings.namespaces().stream().sorted().toList()) {
             for (ResourceKind kind : settings.kinds()) {
-                List<HasMetadata> items;
-                try {
-                    items = retry.call("list " + kind.plural() + " -n " + namespace + " -l " + settings.managedByKey() + "="
-                            + settings.managedByValue(), () -> kind.list(client, namespace, settings.managedByLabel()));
-                } catch (KubernetesRetry.GaveUpException e) {
-                    LOG.warn("garbage collection could not {}", e.getMessage());
-                    failed++;
-                    continue;
-                }
-                for (HasMetadata item : items) {
+                for (HasMetadata item : cache.all(kind, namespace)) {
                     examined++;
                     Optional<Orphan> orphan = orphan(kind, item, horizon, unknown);
                     if (orphan.isEmpty()) {

@@ -9,6 +9,7 @@ import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -23,29 +24,32 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.OptionalInt;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * Deletes Kubernetes resources the way an operator would with {@code kubectl delete <kinds> -l
- * <run label>=<id>,vigil.dev/workspace=<ws>,app.kubernetes.io/managed-by=vigil}: per kind, list by
- * equality selector, then delete each listed object by name with background propagation and
- * preconditions on its UID and resourceVersion, each action audited. What it never does, whoever
- * asks:
+ * <run label>=<id>,vigil.dev/workspace=<ws>,app.kubernetes.io/managed-by=vigil}, but reading what to delete
+ * from the {@link ResourceCache} (a watch of the managed-by label) instead of listing nine kinds: per kind,
+ * the cached objects of the run that carry every label of the selector, each deleted by name with background
+ * propagation and preconditions on its UID and resourceVersion, each action audited. A cleanup costs one API
+ * request per object deleted (more only when an object changed since the cache saw it). What it never does,
+ * whoever asks:
  * <ul>
  * <li>act on a selector that lacks the run's own label or its workspace label: it refuses, counts and
  * audits it ({@link CleanupOutcome#REFUSED}), whatever run-service let through;</li>
+ * <li>read a cache that has not listed yet: it waits for it, within a bound, and else deletes nothing and
+ * audits the failure;</li>
  * <li>delete in a namespace that is not on the allow-list, or anything that does not carry every label
- * of the selector, whatever the API server answered;</li>
+ * of the selector, whatever the API server sent;</li>
  * <li>delete a resource whose run label names a run that is live, in any workspace;</li>
  * <li>delete an object re-created under the same name, or changed so it is no longer the cleanup's,
- * between the list and the delete.</li>
+ * since the cache saw it.</li>
  * </ul>
- * The kinds of one cleanup are listed and deleted concurrently (a dozen round trips in the time of
- * about two); the records come back in the configured order of kinds. Every refusal above is in this
- * one class on purpose, so the delete path can be read, and audited, top to bottom.
+ * The kinds of one cleanup are deleted concurrently; the records come back in the configured order of
+ * kinds. Every refusal above is in this one class on purpose, so the delete path can be read, and audited,
+ * top to bottom.
  */
 public final class ResourceCleaner implements AutoCloseable {
 
@@ -60,6 +64,7 @@ public final class ResourceCleaner implements AutoCloseable {
     private static final int MAX_PRECONDITION_ROUNDS = 3;
 
     private final KubernetesClient client;
+    private final ResourceCache cache;
     private final CleanerSettings settings;
     private final KubernetesRetry retry;
     private final CleanupAudit audit;
@@ -68,9 +73,10 @@ public final class ResourceCleaner implements AutoCloseable {
     private final ExecutorService kinds;
 
     /** @param liveRun whether the run of that id is live, in any workspace (the run state store) */
-    public ResourceCleaner(KubernetesClient client, CleanerSettings settings, KubernetesRetry retry, CleanupAudit audit,
-                           CleanerMetrics metrics, Predicate<String> liveRun) {
+    public ResourceCleaner(KubernetesClient client, ResourceCache cache, CleanerSettings settings, KubernetesRetry retry,
+                           CleanupAudit audit, CleanerMetrics metrics, Predicate<String> liveRun) {
         this.client = client;
+        this.cache = cache;
         this.settings = settings;
         this.retry = retry;
         this.audit = audit;
@@ -93,9 +99,10 @@ public final class ResourceCleaner implements AutoCloseable {
      * Deletes, in {@code namespace}, every resource of the configured kinds that carries all of
      * {@code labels} and the managed-by label, sparing what may belong to a later attempt of the run
      * (see {@link #mayBelongToALaterAttempt}; {@code endedAt} null: no time fence) and what belongs to
-     * a live run. Returns what was done, one record per resource (plus one {@link CleanupOutcome#FAILED}
-     * record named {@value #ANY_NAME} per kind it could not list), or one {@link CleanupOutcome#REFUSED}
-     * record if {@code labels} lack {@code <run label>=<runId>} or {@code vigil.dev/workspace=<workspace>}.
+     * a live run. Returns what was done, one record per resource; or one {@link CleanupOutcome#FAILED} record
+     * of kind {@value #ANY_KIND} if the cache did not sync within {@code vigil.cleaner.cache.sync-timeout}; or one
+     * {@link CleanupOutcome#REFUSED} record if {@code labels} lack {@code <run label>=<runId>} or
+     * {@code vigil.dev/workspace=<workspace>}.
      */
     public List<CleanupPerformed> deleteLabelled(String runId, int attempt, String workspace, String namespace,
                                                  Map<String, String> labels, CleanupTrigger trigger, Instant endedAt) {
@@ -110,10 +117,15 @@ public final class ResourceCleaner implements AutoCloseable {
             return List.of(audit.record(CleanupPerformed.of(runId, attempt, namespace, ANY_KIND, ANY_NAME,
                     CleanupOutcome.REFUSED, trigger, why)));
         }
+        Duration bound = settings.service().cacheSyncTimeout();
+        if (!cache.awaitSynced(bound)) {
+            return List.of(audit.record(CleanupPerformed.of(runId, attempt, namespace, ANY_KIND, ANY_NAME,
+                    CleanupOutcome.FAILED, trigger, "the resource cache has not listed every kind within " + bound
+                            + " (see /health, kubernetesCache): nothing deleted; garbage collection deletes what is "
+                            + "left once it has")));
+        }
         Map<String, String> selector = new LinkedHashMap<>(labels);
         selector.putAll(settings.managedByLabel());
-        String selectorText = selector.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(","));
         Map<String, String> mdc = MDC.getCopyOfContextMap();
         List<Future<List<CleanupPerformed>>> perKind = new ArrayList<>();
         for (ResourceKind kind : settings.kinds()) {
@@ -122,7 +134,7 @@ public final class ResourceCleaner implements AutoCloseable {
                     MDC.setContextMap(mdc);
                 }
                 try {
-                    return deleteKind(runId, attempt, namespace, kind, selector, selectorText, trigger, endedAt);
+                    return deleteKind(runId, attempt, namespace, kind, selector, trigger, endedAt);
                 } finally {
                     MDC.clear();
                 }
@@ -144,25 +156,16 @@ public final class ResourceCleaner implements AutoCloseable {
     }
 
     private List<CleanupPerformed> deleteKind(String runId, int attempt, String namespace, ResourceKind kind,
-                                              Map<String, String> selector, String selectorText, CleanupTrigger trigger,
-                                              Instant endedAt) {
-        List<HasMetadata> items;
-        try {
-            items = retry.call("list " + kind.plural() + " -n " + namespace + " -l " + selectorText,
-                    () -> kind.list(client, namespace, selector));
-        } catch (KubernetesRetry.GaveUpException e) {
-            return List.of(audit.record(CleanupPerformed.of(runId, attempt, namespace, kind.kind(), ANY_NAME,
-                    CleanupOutcome.FAILED, trigger, detail(e))));
-        }
+                                              Map<String, String> selector, CleanupTrigger trigger, Instant endedAt) {
         List<CleanupPerformed> done = new ArrayList<>();
-        for (HasMetadata item : items) {
-            String name = item.getMetadata().getName();
+        // The run's objects by the index; those of another workspace, or lacking a label of the target, are not
+        // the selector's (as an API server's list would not have returned them), and every label is checked here
+        // whatever the cache was fed: an API server that ignored the informer's selector changes nothing.
+        for (HasMetadata item : cache.byRun(kind, namespace, runId)) {
             if (!carriesAll(item, selector)) {
-                LOG.warn("the API server listed {} {}/{} for selector {} but it does not carry those labels: left alone",
-                        kind, namespace, name, selectorText);
-                metrics.refused(CleanerMetrics.Refusal.SELECTOR_MISMATCH);
                 continue;
             }
+            String name = item.getMetadata().getName();
             if (mayBelongToALaterAttempt(item, attempt, endedAt)) {
                 LOG.info("{} {}/{} was created after run {} attempt {} ended: it belongs to a later attempt; left alone",
                         kind, namespace, name, runId, attempt);
@@ -205,9 +208,11 @@ public final class ResourceCleaner implements AutoCloseable {
                 return record(runId, attempt, kind, namespace, name, CleanupOutcome.FAILED, trigger, detail(e));
             }
             if (result == ResourceKind.Deletion.DELETED) {
+                cache.deleted(target);
                 return record(runId, attempt, kind, namespace, name, CleanupOutcome.DELETED, trigger, null);
             }
             if (result == ResourceKind.Deletion.GONE) {
+                cache.deleted(target);
                 return record(runId, attempt, kind, namespace, name, CleanupOutcome.ALREADY_GONE, trigger, null);
             }
             try {

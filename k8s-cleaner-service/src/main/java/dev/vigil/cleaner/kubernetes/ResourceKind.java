@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -63,11 +64,22 @@ public enum ResourceKind {
     }
 
     /**
-     * Lists the resources of this kind in {@code namespace} that carry every one of {@code labels}.
-     * Only equality selectors are sent: set-based ones are not understood by every API server fake.
+     * Lists the resources of this kind in {@code namespace} that carry every one of {@code labels} (tools and
+     * tests; the cleaner itself reads its {@link ResourceCache}). Only equality selectors are sent: set-based ones
+     * are not understood by every API server fake.
      */
     public List<HasMetadata> list(KubernetesClient client, String namespace, Map<String, String> labels) {
         return List.copyOf(api.apply(client).inNamespace(namespace).withLabels(labels).list().getItems());
+    }
+
+    /**
+     * An informer (not started) of the resources of this kind in {@code namespace} that carry every one of
+     * {@code labels}, with no periodic resync: the watch keeps it current.
+     */
+    @SuppressWarnings("unchecked")
+    SharedIndexInformer<HasMetadata> informer(KubernetesClient client, String namespace, Map<String, String> labels) {
+        return (SharedIndexInformer<HasMetadata>) api.apply(client).inNamespace(namespace).withLabels(labels)
+                .runnableInformer(0);
     }
 
     /** What a delete with preconditions came to. */

@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  * {@code vigil_cleaner_dead_letters_total{reason}}, {@code vigil_cleaner_dead_letter_failures_total{reason}},
  * {@code vigil_cleaner_cleanups_refused_total{reason}},
  * {@code vigil_cleaner_gc_sweeps_total{result}}, {@code vigil_cleaner_gc_orphans_found_total{kind,run}}
- * and the gauge {@code vigil_cleaner_runs_tracked{state}}.
+ * and the gauges {@code vigil_cleaner_runs_tracked{state}}, {@code vigil_cleaner_cache_objects} and
+ * {@code vigil_cleaner_cache_synced} (1 once the resource cache has listed every kind).
  */
 public final class CleanerMetrics {
 
@@ -90,6 +91,14 @@ public final class CleanerMetrics {
     public void orphanFound(String kind, OrphanRun run) {
         Counter.builder("vigil.cleaner.gc.orphans.found").tag("kind", kind).tag("run", tag(run))
                 .register(registry).increment();
+    }
+
+    /** Registers the resource cache's gauges: the objects it holds, and 1 once it has listed every kind. */
+    public void trackCache(Supplier<Number> objects, Supplier<Number> synced) {
+        Gauge.builder("vigil.cleaner.cache.objects", objects)
+                .description("Vigil-managed objects in the cleaner's watch cache").register(registry);
+        Gauge.builder("vigil.cleaner.cache.synced", synced)
+                .description("1 once the cleaner's watch cache has listed every namespace and kind").register(registry);
     }
 
     /** Registers the gauges of tracked runs, live and terminal. */

@@ -41,13 +41,18 @@ public record CleanerSettings(Set<String> namespaces, List<ResourceKind> kinds, 
      * @param pollTimeout the run-events consumer's poll timeout
      * @param kubernetesMasterUrl an API server to use (e.g. {@code kubectl proxy}'s); null: configured like
      *        {@code kubectl} (in-cluster service account, else kubeconfig)
+     * @param cacheSyncTimeout how long a cleanup waits for the resource cache's first list before it gives up
+     *        (nothing deleted, one ERROR; garbage collection deletes the run's resources once the cache is there)
      */
-    public record Service(int concurrency, String consumerGroupId, Duration pollTimeout, String kubernetesMasterUrl) {
+    public record Service(int concurrency, String consumerGroupId, Duration pollTimeout, String kubernetesMasterUrl,
+                          Duration cacheSyncTimeout) {
 
-        public static final Service DEFAULTS = new Service(8, "vigil-k8s-cleaner", Duration.ofMillis(500), null);
+        public static final Service DEFAULTS = new Service(8, "vigil-k8s-cleaner", Duration.ofMillis(500), null,
+                Duration.ofMinutes(1));
 
         public Service {
             require(concurrency > 0, "concurrency must be positive");
+            require(!cacheSyncTimeout.isNegative() && !cacheSyncTimeout.isZero(), "cache.sync-timeout must be positive");
         }
     }
 
@@ -71,7 +76,8 @@ public record CleanerSettings(Set<String> namespaces, List<ResourceKind> kinds, 
                 new Service(config.integer("vigil.cleaner.concurrency", Service.DEFAULTS.concurrency()),
                         config.text("vigil.cleaner.consumer.group-id", Service.DEFAULTS.consumerGroupId()),
                         config.duration("vigil.cleaner.consumer.poll-timeout", Service.DEFAULTS.pollTimeout()),
-                        config.text("vigil.cleaner.kubernetes.master-url", Service.DEFAULTS.kubernetesMasterUrl())));
+                        config.text("vigil.cleaner.kubernetes.master-url", Service.DEFAULTS.kubernetesMasterUrl()),
+                        config.duration("vigil.cleaner.cache.sync-timeout", Service.DEFAULTS.cacheSyncTimeout())));
     }
 
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");

@@ -12,6 +12,7 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.Resources;
 import dev.vigil.cleaner.Records;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
@@ -19,7 +20,7 @@ import dev.vigil.cleaner.output.KafkaCleanerOutput;
 import dev.vigil.contracts.VigilHeaders;
 import dev.vigil.infra.SettableClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,18 +45,45 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The consumer loop: rebuild from the beginning without acting, then act on what was not handled before. */
-@EnableKubernetesMockClient(crud = true)
 class RunEventLoopTest {
 
     private static final int ALL_KINDS = ResourceKind.values().length;
     private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
 
+    private static KubernetesMockServer server;
+
     static KubernetesClient client;
+
+
+    @BeforeAll
+
+    static void startServer() {
+
+        server = Resources.crudServer();
+
+        client = server.createClient();
+
+    }
+
+
+    @AfterAll
+
+    static void stopServer() {
+
+        server.destroy();
+
+        Cleaner.closeAll();
+
+        client.close();
+
+    }
 
     /** A mock consumer whose group offsets survive {@code assign}, as the broker's do. */
     private static final class GroupConsumer extends MockConsumer<byte[], byte[]> {
@@ -135,6 +163,7 @@ class RunEventLoopTest {
         createAllKinds(client, "agents", "handled-before", vigilLabels("l-a"));
         createAllKinds(client, "agents", "retried", vigilLabels("l-b"));
         createAllKinds(client, "agents", "pending", vigilLabels("l-c"));
+        cleaner.cached();
         List<ConsumerRecord<byte[], byte[]>> log = List.of(
                 record(0, finished("l-a", 1, target("agents", "l-a"))),
                 record(1, finished("l-b", 1, target("agents", "l-b"))),
@@ -163,6 +192,7 @@ class RunEventLoopTest {
     void onAFirstStartTheHistoryOnlyBuildsStateAndNewEventsAreActedOn() {
         createAllKinds(client, "agents", "old", vigilLabels("l-d"));
         createAllKinds(client, "agents", "new", vigilLabels("l-e"));
+        cleaner.cached();
         List<ConsumerRecord<byte[], byte[]>> history = List.of(record(0, finished("l-d", 1, target("agents", "l-d"))));
         topicHolds(history);
 
@@ -186,6 +216,7 @@ class RunEventLoopTest {
     @Test
     void untilTheRebuildIsCompleteNothingIsDeletedAndGarbageCollectionWaits() {
         createAllKinds(client, "agents", "waiting", vigilLabels("l-f"));
+        cleaner.cached();
         List<ConsumerRecord<byte[], byte[]>> log = List.of(
                 record(0, created("l-f", 1, target("agents", "l-f"))),
                 record(1, finished("l-f", 1, target("agents", "l-f"))));
@@ -198,7 +229,7 @@ class RunEventLoopTest {
 
         assertThat(loop.status()).isEqualTo(RunEventLoop.Status.RESTORING);
         assertThat(cleaner.store.ready()).isFalse();
-        assertThat(cleaner.gc.sweep().skipped()).isTrue();
+        assertThat(cleaner.cached().gc.sweep().skipped()).isTrue();
 
         consumer.addRecord(log.get(1));
         loop.pollOnce();
@@ -210,6 +241,7 @@ class RunEventLoopTest {
     @Test
     void aRecordWhoseDeadLetterFailsIsReadAgainAfterAPauseAndNothingAfterItIsCommittedOrActedOnMeanwhile() {
         createAllKinds(client, "agents", "behind-junk", vigilLabels("l-g"));
+        cleaner.cached();
         List<ConsumerRecord<byte[], byte[]>> log = List.of(
                 garbage(0, "junk"),
                 record(1, finished("l-g", 1, target("agents", "l-g"))));

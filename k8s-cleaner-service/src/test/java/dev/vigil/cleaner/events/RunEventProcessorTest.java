@@ -55,8 +55,9 @@ class RunEventProcessorTest {
 
     @AfterAll
     static void stopServer() {
-        client.close();
         server.destroy();
+        Cleaner.closeAll();
+        client.close();
     }
 
     @BeforeEach
@@ -66,7 +67,7 @@ class RunEventProcessorTest {
 
     private void process(List<ConsumerRecord<byte[], byte[]>> records) {
         Rewinds rewinds = new Rewinds();
-        cleaner.processor.act(cleaner.processor.apply(records, r -> true, rewinds), rewinds);
+        cleaner.cached().processor.act(cleaner.processor.apply(records, r -> true, rewinds), rewinds);
         assertThat(rewinds.offsets()).as("every dead letter was sent").isEmpty();
     }
 
@@ -252,7 +253,7 @@ class RunEventProcessorTest {
         cleaner.output.deadLettersToFail = 1;
         Rewinds rewinds = new Rewinds();
 
-        cleaner.processor.act(cleaner.processor.apply(List.of(record(0, 7, finished("p12", 1, target("agents", "p12")))),
+        cleaner.cached().processor.act(cleaner.processor.apply(List.of(record(0, 7, finished("p12", 1, target("agents", "p12")))),
                 r -> true, rewinds), rewinds);
 
         assertThat(rewinds.offsets()).containsExactly(Map.entry(new TopicPartition(Records.TOPIC, 0), 7L));

@@ -13,6 +13,7 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.Resources;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.settings.CleanerSettings;
 import dev.vigil.contracts.Labels;
@@ -22,11 +23,13 @@ import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +37,35 @@ import org.junit.jupiter.api.Test;
  * The periodic sweep on the CRUD mock. Every resource here is created "now" on the mock's clock;
  * the store's horizon (when it last had every run event) is moved instead, to make them young or old.
  */
-@EnableKubernetesMockClient(crud = true)
 class GarbageCollectorTest {
 
+    private static KubernetesMockServer server;
+
     static KubernetesClient client;
+
+
+    @BeforeAll
+
+    static void startServer() {
+
+        server = Resources.crudServer();
+
+        client = server.createClient();
+
+    }
+
+
+    @AfterAll
+
+    static void stopServer() {
+
+        server.destroy();
+
+        Cleaner.closeAll();
+
+        client.close();
+
+    }
 
     private Cleaner cleaner;
 
@@ -68,7 +96,7 @@ class GarbageCollectorTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "retried", vigilLabels("retried-run"));
         horizonIn(Duration.ofMinutes(1));
 
-        GarbageCollector.Sweep sweep = cleaner.gc.sweep();
+        GarbageCollector.Sweep sweep = cleaner.cached().gc.sweep();
 
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "done")).isFalse();
         assertThat(exists(client, ResourceKind.SERVICE, "agents", "done")).isFalse();
@@ -90,11 +118,11 @@ class GarbageCollectorTest {
         create(client, ResourceKind.POD, "agents", "live", vigilLabels("live-run"));
 
         horizonIn(Duration.ofMinutes(9));
-        cleaner.gc.sweep();
+        cleaner.cached().gc.sweep();
         assertThat(exists(client, ResourceKind.POD, "agents", "stray")).as("within the 10 min grace").isTrue();
 
         horizonIn(Duration.ofMinutes(11));
-        cleaner.gc.sweep();
+        cleaner.cached().gc.sweep();
         assertThat(exists(client, ResourceKind.POD, "agents", "stray")).isFalse();
         assertThat(exists(client, ResourceKind.POD, "agents", "live")).isTrue();
         assertThat(cleaner.output.cleanups).extracting(CleanupPerformed::runId, CleanupPerformed::name,
@@ -112,7 +140,7 @@ class GarbageCollectorTest {
         create(client, ResourceKind.DEPLOYMENT, "elsewhere", "done", vigilLabels("done-run"));
         horizonIn(Duration.ofDays(1));
 
-        GarbageCollector.Sweep sweep = cleaner.gc.sweep();
+        GarbageCollector.Sweep sweep = cleaner.cached().gc.sweep();
 
         assertThat(sweep.orphans()).isZero();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "session-only")).isTrue();
@@ -128,11 +156,11 @@ class GarbageCollectorTest {
                 .getMetadata().getCreationTimestamp());
 
         cleaner.store.markCaughtUp(created.plus(GarbageCollector.RETRY_MARGIN));
-        assertThat(cleaner.gc.sweep().orphans()).as("a retry's RunCreated may still be in the outbox").isZero();
+        assertThat(cleaner.cached().gc.sweep().orphans()).as("a retry's RunCreated may still be in the outbox").isZero();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "done")).isTrue();
 
         cleaner.store.markCaughtUp(created.plus(GarbageCollector.RETRY_MARGIN).plusSeconds(1));
-        assertThat(cleaner.gc.sweep().deleted()).isEqualTo(1);
+        assertThat(cleaner.cached().gc.sweep().deleted()).isEqualTo(1);
     }
 
     @Test
@@ -143,7 +171,7 @@ class GarbageCollectorTest {
                 dev.vigil.contracts.Labels.ATTEMPT, "2"));
         horizonIn(Duration.ZERO);
 
-        assertThat(cleaner.gc.sweep().deleted()).isEqualTo(1);
+        assertThat(cleaner.cached().gc.sweep().deleted()).isEqualTo(1);
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "mine")).isFalse();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "next")).as("a retry the store has not seen").isTrue();
     }
@@ -154,7 +182,7 @@ class GarbageCollectorTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "stray", vigilLabels("never-heard-of"));
         horizonIn(Duration.ofMinutes(-1));
 
-        GarbageCollector.Sweep sweep = cleaner.gc.sweep();
+        GarbageCollector.Sweep sweep = cleaner.cached().gc.sweep();
 
         assertThat(sweep.orphans()).isZero();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "done")).isTrue();
@@ -167,7 +195,7 @@ class GarbageCollectorTest {
         Cleaner starting = new Cleaner(client, TestSettings.allowing("agents"));
         starting.store.markCaughtUp(Instant.now().plus(Duration.ofDays(1)));
 
-        GarbageCollector.Sweep sweep = starting.gc.sweep();
+        GarbageCollector.Sweep sweep = starting.cached().gc.sweep();
 
         assertThat(sweep.skipped()).isTrue();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "stray")).isTrue();
@@ -185,8 +213,8 @@ class GarbageCollectorTest {
                 WORKSPACE, "ws-1"));
         month.store.markCaughtUp(Instant.now().plus(Duration.ofMinutes(11)));
 
-        month.gc.sweep();
-        month.gc.sweep();
+        month.cached().gc.sweep();
+        month.cached().gc.sweep();
 
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "chat-91")).as("ten minutes is no orphan age").isTrue();
         assertThat(month.output.cleanups).as("reported once, not every sweep").singleElement().satisfies(report -> {
@@ -197,7 +225,7 @@ class GarbageCollectorTest {
         assertThat(month.registry.get("vigil.cleaner.gc.unknown.run.resources").gauge().value()).isEqualTo(1);
 
         month.store.markCaughtUp(Instant.now().plus(Duration.ofDays(31)).plusSeconds(5));
-        assertThat(month.gc.sweep().deleted()).isEqualTo(1);
+        assertThat(month.cached().gc.sweep().deleted()).isEqualTo(1);
         assertThat(month.registry.get("vigil.cleaner.gc.unknown.run.resources").gauge().value()).isZero();
     }
 
@@ -209,7 +237,7 @@ class GarbageCollectorTest {
                 labels(SESSION, "never-heard-of", MANAGED_BY, "vigil"));
         horizonIn(Duration.ofDays(1));
 
-        assertThat(cleaner.gc.sweep().orphans()).isZero();
+        assertThat(cleaner.cached().gc.sweep().orphans()).isZero();
 
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "no-workspace")).isTrue();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "other-workspace")).isTrue();
@@ -223,7 +251,7 @@ class GarbageCollectorTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "live", vigilLabels("live-run"));
         horizonIn(Duration.ofDays(365));
 
-        assertThat(cleaner.gc.sweep().orphans()).isZero();
+        assertThat(cleaner.cached().gc.sweep().orphans()).isZero();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "live-elsewhere")).isTrue();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "live")).isTrue();
     }

@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -54,8 +55,9 @@ class FailingApiServerTest {
 
     @AfterAll
     static void stopServer() {
-        client.close();
         server.destroy();
+        Cleaner.closeAll();
+        client.close();
     }
 
     @BeforeEach
@@ -68,7 +70,7 @@ class FailingApiServerTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "web-t1", vigilLabels("t1"));
         api.failNext("DELETE", DEPLOYMENTS + "/web-t1", 429, 500);
 
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t1", 1, WS, "agents", selector("t1"),
+        List<CleanupPerformed> done = cleaner.cached().resources.deleteLabelled("t1", 1, WS, "agents", selector("t1"),
                 CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(api.count("DELETE", DEPLOYMENTS + "/web-t1")).isEqualTo(3);
@@ -82,15 +84,17 @@ class FailingApiServerTest {
     }
 
     @Test
-    void conflictsAndUnavailableListsAreRetriedToo() {
+    void aCacheWhoseFirstListsFailKeepsListingAndACleanupWaitsForItThenDeletes() {
         create(client, ResourceKind.DEPLOYMENT, "agents", "web-t2", vigilLabels("t2"));
-        api.failNext("GET", DEPLOYMENTS, 503);
+        api.failNext("GET", DEPLOYMENTS, 503, 500);
         api.failNext("DELETE", DEPLOYMENTS + "/web-t2", 409);
 
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("t2", 1, WS, "agents", selector("t2"),
+        Cleaner late = new Cleaner(client, TestSettings.allowing("agents"));
+        List<CleanupPerformed> done = late.resources.deleteLabelled("t2", 1, WS, "agents", selector("t2"),
                 CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(done).extracting(CleanupPerformed::outcome).containsExactly(CleanupOutcome.DELETED);
+        assertThat(api.count("GET", DEPLOYMENTS)).as("two failed lists, then one that worked").isGreaterThanOrEqualTo(3);
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t2")).isFalse();
     }
 
@@ -102,7 +106,7 @@ class FailingApiServerTest {
 
         List<CleanupPerformed> done;
         try (LogCapture logs = new LogCapture()) {
-            done = cleaner.resources.deleteLabelled("t3", 2, WS, "agents", selector("t3"),
+            done = cleaner.cached().resources.deleteLabelled("t3", 2, WS, "agents", selector("t3"),
                 CleanupTrigger.RUN_FINISHED, null);
 
             assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(line -> assertThat(line)
@@ -187,38 +191,51 @@ class FailingApiServerTest {
         create(client, ResourceKind.DEPLOYMENT, "agents", "session-only-t6", labels(SESSION, "t6"));
         create(client, ResourceKind.DEPLOYMENT, "agents", "managed-only-t6", labels(MANAGED_BY, "vigil"));
         api.ignoreLabelSelectors(true);
+        Cleaner fed = new Cleaner(client, TestSettings.allowing("agents"));
         try {
-            cleaner.resources.deleteLabelled("t6", 1, WS, "agents", selector("t6"),
-                CleanupTrigger.RUN_FINISHED, null);
+            fed.cached();
+            assertThat(fed.cache.all(ResourceKind.DEPLOYMENT, "agents")).as("the server sent what lacks the label too")
+                    .extracting(d -> d.getMetadata().getName()).contains("session-only-t6", "managed-only-t6");
+
+            List<CleanupPerformed> done = fed.resources.deleteLabelled("t6", 1, WS, "agents", selector("t6"),
+                    CleanupTrigger.RUN_FINISHED, null);
+
+            assertThat(done).extracting(CleanupPerformed::name).containsExactly("web-t6");
         } finally {
             api.ignoreLabelSelectors(false);
         }
-
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "web-t6")).isFalse();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "session-only-t6")).isTrue();
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "managed-only-t6")).isTrue();
-        assertThat(cleaner.count("vigil.cleaner.cleanups.refused", "reason", "selector_mismatch")).isGreaterThan(0);
     }
 
     @Test
-    void noApiServerAtAllIsRetriedThenReportedPerKind() throws Exception {
+    void noApiServerAtAllMakesACleanupWaitForTheCacheUpToItsBoundThenGiveUpWithOneErrorDeletingNothing() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
         Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + closedPort)
                 .withRequestRetryBackoffLimit(0).build();
-        try (KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(config).build()) {
-            Cleaner offline = new Cleaner(unreachable, TestSettings.allowing("agents"));
+        try (KubernetesClient unreachable = new KubernetesClientBuilder().withConfig(config).build();
+             LogCapture logs = new LogCapture()) {
+            Cleaner offline = new Cleaner(unreachable, TestSettings.waitingForTheCache(Duration.ofSeconds(1), "agents"));
+            long start = System.nanoTime();
 
             List<CleanupPerformed> done = offline.resources.deleteLabelled("t7", 1, WS, "agents", selector("t7"),
-                CleanupTrigger.RUN_FINISHED, null);
+                    CleanupTrigger.RUN_FINISHED, null);
 
-            assertThat(done).hasSize(ResourceKind.values().length).allSatisfy(d -> {
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("it waited for the cache").isGreaterThanOrEqualTo(
+                    Duration.ofSeconds(1));
+            assertThat(done).singleElement().satisfies(d -> {
                 assertThat(d.outcome()).isEqualTo(CleanupOutcome.FAILED);
-                assertThat(d.name()).isEqualTo(ResourceCleaner.ANY_NAME);
-                assertThat(d.detail()).contains("after " + TestSettings.FAST_RETRY.attempts() + " tries");
+                assertThat(d.kind()).isEqualTo(ResourceCleaner.ANY_KIND);
+                assertThat(d.detail()).contains("has not listed every kind within PT1S", "nothing deleted");
             });
+            assertThat(logs.messages(Level.ERROR)).singleElement().satisfies(line -> assertThat(line)
+                    .contains("cleanup FAILED", "run=t7"));
+            assertThat(offline.cache.synced()).isFalse();
+            assertThat(offline.cache.describe()).containsValue("not synced");
         }
     }
 }

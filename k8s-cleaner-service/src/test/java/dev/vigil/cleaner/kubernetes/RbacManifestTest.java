@@ -33,7 +33,7 @@ class RbacManifestTest {
     }
 
     @Test
-    void theRoleGrantsGetListDeleteOnEveryKindAndNothingElse() throws IOException {
+    void theRoleGrantsGetListWatchDeleteOnEveryKindAndNothingElse() throws IOException {
         Role role = load("020-Role-vigil-cleaner.yaml", Role.class);
 
         Set<String> granted = role.getRules().stream()
@@ -44,7 +44,7 @@ class RbacManifestTest {
                 .collect(Collectors.toSet());
         assertThat(granted).isEqualTo(deletable);
         assertThat(role.getRules()).extracting(PolicyRule::getVerbs)
-                .allSatisfy(verbs -> assertThat(verbs).containsExactlyInAnyOrder("get", "list", "delete"));
+                .allSatisfy(verbs -> assertThat(verbs).containsExactlyInAnyOrder("get", "list", "watch", "delete"));
         assertThat(role.getRules()).allSatisfy(rule -> {
             assertThat(rule.getResourceNames()).isNullOrEmpty();
             assertThat(rule.getNonResourceURLs()).isNullOrEmpty();

@@ -16,23 +16,51 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.Resources;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Label-selected deletes on fabric8's CRUD mock API server. */
-@EnableKubernetesMockClient(crud = true)
 class ResourceCleanerTest {
 
+    private static KubernetesMockServer server;
+
     static KubernetesClient client;
+
+
+    @BeforeAll
+
+    static void startServer() {
+
+        server = Resources.crudServer();
+
+        client = server.createClient();
+
+    }
+
+
+    @AfterAll
+
+    static void stopServer() {
+
+        server.destroy();
+
+        Cleaner.closeAll();
+
+        client.close();
+
+    }
 
     private Cleaner cleaner;
 
@@ -45,7 +73,7 @@ class ResourceCleanerTest {
     void deletesEveryKindCarryingTheRunLabelAndTheManagedByLabel() {
         createAllKinds(client, "agents", "web-r1", vigilLabels("r1"));
 
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r1", 1, WS, "agents", selector("r1"),
+        List<CleanupPerformed> done = cleaner.cached().resources.deleteLabelled("r1", 1, WS, "agents", selector("r1"),
                 CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(kindsPresent(client, "agents", "web-r1")).isEmpty();
@@ -75,7 +103,7 @@ class ResourceCleanerTest {
         createAllKinds(client, "agents", "other-run", vigilLabels("r2-other"));
         createAllKinds(client, "tenant-b", "mine-r2", vigilLabels("r2"));
 
-        cleaner.resources.deleteLabelled("r2", 1, WS, "agents", selector("r2"),
+        cleaner.cached().resources.deleteLabelled("r2", 1, WS, "agents", selector("r2"),
                 CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(kindsPresent(client, "agents", "mine-r2")).isEmpty();
@@ -93,7 +121,7 @@ class ResourceCleanerTest {
                 WORKSPACE, WS));
         create(client, ResourceKind.DEPLOYMENT, "agents", "no-slot", vigilLabels("r3"));
 
-        cleaner.resources.deleteLabelled("r3", 1, WS, "agents", Map.of(SESSION, "r3", WORKSPACE, WS, "slot", "a"),
+        cleaner.cached().resources.deleteLabelled("r3", 1, WS, "agents", Map.of(SESSION, "r3", WORKSPACE, WS, "slot", "a"),
                 CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(exists(client, ResourceKind.DEPLOYMENT, "agents", "both")).isFalse();
@@ -106,7 +134,7 @@ class ResourceCleanerTest {
                 dev.vigil.contracts.Labels.ATTEMPT, "1"));
         create(client, ResourceKind.DEPLOYMENT, "agents", "attempt-2", labels(SESSION, "r9", MANAGED_BY, "vigil", WORKSPACE, WS,
                 dev.vigil.contracts.Labels.ATTEMPT, "2"));
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("r9", 1, WS, "agents", selector("r9"),
+        List<CleanupPerformed> done = cleaner.cached().resources.deleteLabelled("r9", 1, WS, "agents", selector("r9"),
                 CleanupTrigger.RUN_FINISHED, java.time.Instant.now().plusSeconds(30));
         assertThat(done).extracting(CleanupPerformed::name).containsExactly("attempt-1");
         assertThat(client.apps().deployments().inNamespace("agents").withName("attempt-2").get()).isNotNull();
@@ -115,12 +143,12 @@ class ResourceCleanerTest {
     @Test
     void sparesWhatWasCreatedAfterTheAttemptEndedForARetryMayOwnIt() {
         create(client, ResourceKind.DEPLOYMENT, "agents", "retried", labels(SESSION, "retried", MANAGED_BY, "vigil", WORKSPACE, WS));
-        List<CleanupPerformed> tooEarly = cleaner.resources.deleteLabelled("retried", 1, WS, "agents", selector("retried"),
+        List<CleanupPerformed> tooEarly = cleaner.cached().resources.deleteLabelled("retried", 1, WS, "agents", selector("retried"),
                 CleanupTrigger.RUN_FINISHED, java.time.Instant.now().minusSeconds(30));
         assertThat(tooEarly).isEmpty();
         assertThat(client.apps().deployments().inNamespace("agents").withName("retried").get()).isNotNull();
 
-        List<CleanupPerformed> after = cleaner.resources.deleteLabelled("retried", 1, WS, "agents", selector("retried"),
+        List<CleanupPerformed> after = cleaner.cached().resources.deleteLabelled("retried", 1, WS, "agents", selector("retried"),
                 CleanupTrigger.RUN_FINISHED, java.time.Instant.now().plusSeconds(30));
         assertThat(after).extracting(CleanupPerformed::name).containsExactly("retried");
     }
@@ -131,11 +159,11 @@ class ResourceCleanerTest {
         java.time.Instant created = java.time.Instant.parse(client.apps().deployments().inNamespace("agents")
                 .withName("same-second").get().getMetadata().getCreationTimestamp());
 
-        List<CleanupPerformed> sameSecond = cleaner.resources.deleteLabelled("tight", 1, WS, "agents", selector("tight"),
+        List<CleanupPerformed> sameSecond = cleaner.cached().resources.deleteLabelled("tight", 1, WS, "agents", selector("tight"),
                 CleanupTrigger.RUN_FINISHED, created.plusMillis(999));
         assertThat(sameSecond).as("a retry may have created it in the second the attempt ended").isEmpty();
 
-        List<CleanupPerformed> secondAfter = cleaner.resources.deleteLabelled("tight", 1, WS, "agents", selector("tight"),
+        List<CleanupPerformed> secondAfter = cleaner.cached().resources.deleteLabelled("tight", 1, WS, "agents", selector("tight"),
                 CleanupTrigger.RUN_FINISHED, created.plusSeconds(1));
         assertThat(secondAfter).extracting(CleanupPerformed::name).containsExactly("same-second");
     }
@@ -144,7 +172,7 @@ class ResourceCleanerTest {
     void judgesAResourceCarryingAnAttemptLabelByTheLabelAloneEvenInTheSecondTheAttemptEnded() {
         create(client, ResourceKind.DEPLOYMENT, "agents", "labelled", labels(SESSION, "quick", MANAGED_BY, "vigil", WORKSPACE, WS,
                 dev.vigil.contracts.Labels.ATTEMPT, "1"));
-        List<CleanupPerformed> done = cleaner.resources.deleteLabelled("quick", 1, WS, "agents", selector("quick"),
+        List<CleanupPerformed> done = cleaner.cached().resources.deleteLabelled("quick", 1, WS, "agents", selector("quick"),
                 CleanupTrigger.RUN_FINISHED, java.time.Instant.now().minusSeconds(30));
         assertThat(done).extracting(CleanupPerformed::name).containsExactly("labelled");
     }
@@ -152,10 +180,10 @@ class ResourceCleanerTest {
     @Test
     void repeatingACleanupFindsNothingAndFailsNothing() {
         createAllKinds(client, "agents", "web-r4", vigilLabels("r4"));
-        cleaner.resources.deleteLabelled("r4", 1, WS, "agents", selector("r4"),
+        cleaner.cached().resources.deleteLabelled("r4", 1, WS, "agents", selector("r4"),
                 CleanupTrigger.RUN_FINISHED, null);
 
-        List<CleanupPerformed> again = cleaner.resources.deleteLabelled("r4", 1, WS, "agents", selector("r4"),
+        List<CleanupPerformed> again = cleaner.cached().resources.deleteLabelled("r4", 1, WS, "agents", selector("r4"),
                 CleanupTrigger.RUN_FINISHED, null);
 
         assertThat(again).isEmpty();
@@ -179,7 +207,7 @@ class ResourceCleanerTest {
     void refusesNamespacesThatAreNotAllowed() {
         create(client, ResourceKind.POD, "kube-system", "p-r6", vigilLabels("r6"));
 
-        assertThatThrownBy(() -> cleaner.resources.deleteLabelled("r6", 1, WS, "kube-system", selector("r6"),
+        assertThatThrownBy(() -> cleaner.cached().resources.deleteLabelled("r6", 1, WS, "kube-system", selector("r6"),
                 CleanupTrigger.RUN_FINISHED, null)).isInstanceOf(IllegalArgumentException.class);
         HasMetadata pod = get(client, ResourceKind.POD, "kube-system", "p-r6");
         assertThatThrownBy(() -> cleaner.resources.delete("r6", 1, ResourceKind.POD, pod,

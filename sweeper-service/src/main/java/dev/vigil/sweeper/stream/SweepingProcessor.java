@@ -95,9 +95,11 @@ public abstract class SweepingProcessor implements Processor<byte[], byte[], Str
         }
         long watermark = clock.watermark();
         if (watermark != BrokerClock.NONE && (sweptTo == BrokerClock.NONE || watermark - sweptTo >= sweepEveryMs)) {
+            long start = System.nanoTime();
             sweptTo = watermark;
             clock.save();
             sweep(watermark);
+            metrics.swept(System.nanoTime() - start);
         }
     }
 
