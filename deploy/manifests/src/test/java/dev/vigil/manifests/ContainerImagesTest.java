@@ -185,7 +185,7 @@ class ContainerImagesTest {
                 .containsKey("VIGIL_CLEANER_KUBERNETES_MASTER_URL");
     }
 
-    private static String property(String pom, String name) {
+    static String property(String pom, String name) {
         Matcher matcher = Pattern.compile("<" + Pattern.quote(name) + ">([^<]+)</" + Pattern.quote(name) + ">").matcher(pom);
         assertThat(matcher.find()).as("<%s> in the root pom.xml", name).isTrue();
         return matcher.group(1).strip();

@@ -86,7 +86,7 @@ class KafkaTopicsTest {
                 .containsExactlyInAnyOrderElementsOf(catalogued);
     }
 
-    /** The Topic Operator only reconciles v1beta2 KafkaTopics labelled with its cluster, in its cluster's namespace. */
+    /** The Topic Operator only reconciles v1 KafkaTopics (all Strimzi 1.x serves) labelled with its cluster, in its namespace. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("overlays")
     void everyKafkaTopicBelongsToTheStrimziCluster(Path overlay) {
@@ -94,7 +94,7 @@ class KafkaTopicsTest {
         JsonNode kafka = StrimziTest.clusterOf(overlay);
 
         assertThat(rendered.ofKind("KafkaTopic")).isNotEmpty().allSatisfy(topic -> {
-            assertThat(topic.path("apiVersion").asText()).as("apiVersion of %s", id(topic)).isEqualTo("kafka.strimzi.io/v1beta2");
+            assertThat(topic.path("apiVersion").asText()).as("apiVersion of %s", id(topic)).isEqualTo(StrimziTest.STRIMZI_API);
             assertThat(Rendered.labels(topic)).as("labels of %s", id(topic)).containsEntry("strimzi.io/cluster", Rendered.name(kafka));
             assertThat(Rendered.namespace(topic)).as("namespace of %s", id(topic)).isEqualTo(Rendered.namespace(kafka));
             int replicas = topic.path("spec").path("replicas").asInt(0);

@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * No API server checks the manifests here, so a misspelled field ({@code readinesProbe}) would pass kustomize and
  * be dropped silently by a lenient apply. Every built-in resource is read into the fabric8 Kubernetes model, which
- * keeps fields it does not know in "additional properties": there must be none. (Custom resources — Strimzi's,
- * the ServiceMonitor — are checked by what the other tests assert on them.)
+ * keeps fields it does not know in "additional properties": there must be none. A second opinion next to
+ * {@link UpstreamSchemaTest}, which checks every object, custom resources included, against the upstream schemas.
  */
 class KubernetesSchemaTest {
 

@@ -23,17 +23,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The Strimzi examples (deploy/k8s/strimzi) are KRaft clusters with node pools that Strimzi 0.48.0 accepts, and each
- * overlay's Kafka clients match the cluster it is meant for: bootstrap address, TLS, SASL/SCRAM, the KafkaUser and its
- * ACLs.
+ * The Strimzi examples (deploy/k8s/strimzi) are KRaft clusters with node pools that Strimzi 1.2.0 accepts (its
+ * schemas: {@link UpstreamSchemaTest}), running the Kafka the clients are built against; the production one survives
+ * the loss of a zone; and each overlay's Kafka clients match the cluster it is meant for: bootstrap address, TLS,
+ * SASL/SCRAM, the KafkaUser and its ACLs.
  */
 class StrimziTest {
 
-    static final String STRIMZI_RELEASE = "Strimzi 0.48.0";
+    static final String STRIMZI_RELEASE = "Strimzi 1.2.0";
+    /** The only API version Strimzi 1.x serves (v1beta2 was removed in 1.0.0). */
+    static final String STRIMZI_API = "kafka.strimzi.io/v1";
     /** The workers' (and agents') KafkaUser: its Secret is what their heartbeat clients authenticate with. */
     static final String WORKERS_USER = "vigil-workers";
-    /** The Kafka versions Strimzi 0.48.0 supports (its kafka-versions.yaml). */
-    private static final Set<String> KAFKA_VERSIONS = Set.of("4.0.0", "4.1.0");
+    /** The Kafka versions Strimzi 1.2.0 supports (its kafka-versions.yaml: supported: true). */
+    private static final Set<String> KAFKA_VERSIONS = Set.of("4.2.0", "4.2.1", "4.3.0", "4.3.1");
+    /** Annotations Strimzi no longer reads (KRaft and node pools are always on since 0.48). */
+    private static final Set<String> OBSOLETE_ANNOTATIONS = Set.of("strimzi.io/node-pools", "strimzi.io/kraft");
     /** Which example cluster each overlay's clients are configured for. */
     private static final Map<String, String> CLUSTER_OF_OVERLAY = Map.of(
             "dev", "strimzi/single-node",
@@ -82,7 +87,9 @@ class StrimziTest {
         List<JsonNode> pools = cluster.ofKind("KafkaNodePool");
 
         assertThat(cluster.resources()).allSatisfy(resource -> assertThat(resource.path("apiVersion").asText())
-                .as("apiVersion of %s", id(resource)).isEqualTo("kafka.strimzi.io/v1beta2"));
+                .as("apiVersion of %s", id(resource)).isEqualTo(STRIMZI_API));
+        assertThat(Rendered.strings(kafka.path("metadata").path("annotations")).keySet()).as("annotations of %s", id(kafka))
+                .doesNotContainAnyElementsOf(OBSOLETE_ANNOTATIONS);
         assertThat(pools).as("KafkaNodePools of %s", cluster.source()).isNotEmpty().allSatisfy(pool -> {
             assertThat(Rendered.labels(pool)).containsEntry("strimzi.io/cluster", Rendered.name(kafka));
             assertThat(Rendered.namespace(pool)).isEqualTo(Rendered.namespace(kafka));
@@ -92,7 +99,9 @@ class StrimziTest {
         assertThat(kafka.path("spec").has("zookeeper")).as("ZooKeeper in %s", cluster.source()).isFalse();
 
         String version = kafka.path("spec").path("kafka").path("version").asText();
-        assertThat(version).as("Kafka version (one %s supports)", STRIMZI_RELEASE).isIn(KAFKA_VERSIONS);
+        assertThat(version).as("Kafka version (one %s supports)", STRIMZI_RELEASE).isIn(KAFKA_VERSIONS)
+                .as("Kafka version (the kafka-clients Vigil is built with)")
+                .isEqualTo(ContainerImagesTest.property(Repo.read(Repo.root().resolve("pom.xml")), "kafka.version"));
         assertThat(kafka.path("spec").path("kafka").path("metadataVersion").asText())
                 .as("metadataVersion").startsWith(version.substring(0, version.lastIndexOf('.')) + "-IV");
         assertThat(kafka.path("spec").path("entityOperator").has("topicOperator")).as("a Topic Operator").isTrue();
@@ -115,6 +124,61 @@ class StrimziTest {
         assertThat(config.path("auto.create.topics.enable").asBoolean(true)).as("auto.create.topics.enable").isFalse();
     }
 
+    /**
+     * Production survives the loss of a zone: three dedicated controllers and three brokers, each pool spread one per
+     * zone and never two on a node, brokers rack-aware by that zone label (so a partition's three replicas sit in three
+     * zones), and writes acknowledged by two of them.
+     */
+    @Test
+    void theProductionClusterHasDedicatedControllersAndBrokersSpreadOverZones() {
+        Rendered cluster = Kustomize.build(Repo.k8s().resolve("strimzi/production"));
+        JsonNode kafka = kafka(cluster);
+        JsonNode rack = kafka.path("spec").path("kafka").path("rack");
+        JsonNode config = kafka.path("spec").path("kafka").path("config");
+        String zone = "topology.kubernetes.io/zone";
+
+        assertThat(rack.path("topologyKey").asText()).as("rack.topologyKey of %s", id(kafka)).isEqualTo(zone);
+        assertThat(rack.path("type").asText("topology-label")).as("rack.type of %s", id(kafka)).isEqualTo("topology-label");
+        assertThat(cluster.ofKind("KafkaNodePool"))
+                .extracting(pool -> String.join(",", texts(pool.path("spec").path("roles"))))
+                .as("the roles of the pools of %s", cluster.source()).containsExactlyInAnyOrder("controller", "broker");
+        for (JsonNode pool : cluster.ofKind("KafkaNodePool")) {
+            String role = texts(pool.path("spec").path("roles")).get(0);
+            // The labels Strimzi gives the pool's pods.
+            Map<String, String> podLabels = Map.of("strimzi.io/cluster", Rendered.name(kafka), "strimzi.io/kind", "Kafka",
+                    "strimzi.io/name", Rendered.name(kafka) + "-kafka", "strimzi.io/pool-name", Rendered.name(pool),
+                    "strimzi.io/" + role + "-role", "true");
+            JsonNode pod = pool.path("spec").path("template").path("pod");
+
+            assertThat(pool.path("spec").path("replicas").asInt()).as("replicas of %s", id(pool)).isEqualTo(3);
+            assertThat(list(pod.path("topologySpreadConstraints"))).as("zone spread of %s", id(pool)).anySatisfy(spread -> {
+                assertThat(spread.path("topologyKey").asText()).isEqualTo(zone);
+                assertThat(spread.path("maxSkew").asInt()).isEqualTo(1);
+                assertThat(spread.path("whenUnsatisfiable").asText()).isEqualTo("DoNotSchedule");
+                assertThat(selectsOnlyThePool(spread.path("labelSelector"), podLabels)).as("its labelSelector").isTrue();
+            });
+            assertThat(list(pod.path("affinity").path("podAntiAffinity").path("requiredDuringSchedulingIgnoredDuringExecution")))
+                    .as("one pod of %s per node", id(pool)).anySatisfy(term -> {
+                        assertThat(term.path("topologyKey").asText()).isEqualTo("kubernetes.io/hostname");
+                        assertThat(selectsOnlyThePool(term.path("labelSelector"), podLabels)).as("its labelSelector").isTrue();
+                    });
+        }
+        assertThat(config.path("default.replication.factor").asInt()).as("default.replication.factor").isEqualTo(3);
+        assertThat(config.path("offsets.topic.replication.factor").asInt()).as("offsets.topic.replication.factor").isEqualTo(3);
+        assertThat(config.path("transaction.state.log.replication.factor").asInt()).isEqualTo(3);
+        assertThat(config.path("min.insync.replicas").asInt()).as("min.insync.replicas").isEqualTo(2);
+        assertThat(config.path("transaction.state.log.min.isr").asInt()).as("transaction.state.log.min.isr").isEqualTo(2);
+    }
+
+    /** Matches the pool's pods and no other pool's: by labels only, among them the pool's name or its role. */
+    private static boolean selectsOnlyThePool(JsonNode selector, Map<String, String> podLabels) {
+        Map<String, String> matchLabels = Rendered.strings(selector.path("matchLabels"));
+        boolean namesThePool = matchLabels.containsKey("strimzi.io/pool-name")
+                || matchLabels.keySet().stream().anyMatch(key -> key.endsWith("-role"));
+        return !selector.has("matchExpressions") && Rendered.selects(matchLabels, podLabels)
+                && matchLabels.containsKey("strimzi.io/cluster") && namesThePool;
+    }
+
     /** Every file holding a Strimzi resource says which Strimzi release it matches. */
     @Test
     void everyStrimziManifestNamesTheStrimziRelease() throws IOException {
@@ -125,8 +189,8 @@ class StrimziTest {
         }
 
         assertThat(files).isNotEmpty().allSatisfy(file -> {
-            assertThat(Repo.read(file)).as(Repo.relative(file)).contains(STRIMZI_RELEASE).contains("kafka.strimzi.io/v1beta2")
-                    .doesNotContain("kafka.strimzi.io/v1beta1").doesNotContain("kafka.strimzi.io/v1alpha1");
+            assertThat(Repo.read(file)).as(Repo.relative(file)).contains(STRIMZI_RELEASE).contains(STRIMZI_API)
+                    .doesNotContain("kafka.strimzi.io/v1beta").doesNotContain("kafka.strimzi.io/v1alpha");
         });
     }
 
