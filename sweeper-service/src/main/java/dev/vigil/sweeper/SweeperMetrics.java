@@ -37,7 +37,7 @@ public final class SweeperMetrics {
                         .description("timeouts emitted, by reason").register(registry));
             }
         }
-        runsCreated = Counter.builder("vigil.sweeper.runs.created").description("run attempts armed (RunCreated)").register(registry);
+        runsCreated = Counter.builder("vigil.sweeper.runs.armed").description("run attempts armed (RunCreated)").register(registry);
         heartbeats = Counter.builder("vigil.sweeper.heartbeats").description("run heartbeats processed").register(registry);
         firstHeartbeats = Counter.builder("vigil.sweeper.first.heartbeats").description("run attempts seen starting").register(registry);
         heartbeatsKept = Counter.builder("vigil.sweeper.heartbeats.kept")

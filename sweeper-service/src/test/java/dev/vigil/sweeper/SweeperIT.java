@@ -131,7 +131,10 @@ class SweeperIT {
         assertThat(health.body()).contains("\"status\":\"UP\"");
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(sweeper.getURI().resolve("/prometheus")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        assertThat(metrics.body()).contains("vigil_sweeper_dead_letters_total", "vigil_sweeper_tracked_runs");
+        // Samples, not only HELP lines: Prometheus drops a "_created" suffix from a counter's samples.
+        assertThat(metrics.body()).containsPattern("(?m)^vigil_sweeper_runs_armed_total [0-9.]+$")
+                .containsPattern("(?m)^vigil_sweeper_sweep_duration_seconds_count [0-9.]+$")
+                .contains("vigil_sweeper_dead_letters_total", "vigil_sweeper_tracked_runs");
     }
 
     @Test

@@ -128,7 +128,7 @@ final class SweeperBenchmark {
             try {
                 double ingest = ingestRate(registry, () -> startSweeper(metrics, stateDir, threads));
                 Live live = live(registry.get("vigil.sweeper.heartbeats").counter());
-                Overshoot overshoot = overshoot(registry.get("vigil.sweeper.runs.created").counter());
+                Overshoot overshoot = overshoot(registry.get("vigil.sweeper.runs.armed").counter());
                 long heapBefore = usedHeapAfterGc();
                 int tracked = trackedRuns(registry);
                 long heap = Math.max(0, usedHeapAfterGc() - heapBefore);
@@ -171,7 +171,7 @@ final class SweeperBenchmark {
         Bench.log("ingest: %,d runs created, then a backlog of %,d heartbeats", profile.ingestRuns(), profile.ingestHeartbeats());
         createRuns(0, profile.ingestRuns(), Duration.ofHours(1));
         Counter heartbeats = registry.get("vigil.sweeper.heartbeats").counter();
-        awaitCount(() -> (long) registry.get("vigil.sweeper.runs.created").counter().count(), profile.ingestRuns(),
+        awaitCount(() -> (long) registry.get("vigil.sweeper.runs.armed").counter().count(), profile.ingestRuns(),
                 Duration.ofMinutes(5));
         long before = (long) heartbeats.count();
         SweeperService.close(sweeper);
@@ -236,7 +236,7 @@ final class SweeperBenchmark {
         int total = profile.ingestRuns() + profile.trackedRuns();
         Bench.log("tracked: %,d more runs created (%,d in all)", profile.trackedRuns(), total);
         createRuns(profile.ingestRuns(), total, Duration.ofHours(6));
-        Counter created = registry.get("vigil.sweeper.runs.created").counter();
+        Counter created = registry.get("vigil.sweeper.runs.armed").counter();
         awaitCount(() -> (long) created.count(), total, Duration.ofMinutes(10));
         return total;
     }
