@@ -1,6 +1,7 @@
 package dev.vigil.faults;
 
 import dev.vigil.infra.JavaProcess;
+import dev.vigil.infra.KafkaServerProcess;
 import dev.vigil.local.LocalStack;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +40,7 @@ final class FaultSchedule {
     private final Map<String, Integer> crashes = new ConcurrentHashMap<>();
     private final List<String> played = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger planned = new AtomicInteger();
+    private final List<long[]> brokerDown = Collections.synchronizedList(new ArrayList<>());
 
     FaultSchedule(FaultSuite.Profile profile, LocalStack stack, HarnessErrors errors) {
         this.profile = profile;
@@ -49,6 +51,10 @@ final class FaultSchedule {
 
     void start() {
         supervisor.scheduleWithFixedDelay(this::supervise, 1, 1, TimeUnit.SECONDS);
+        if (profile.brokers() > 1) {
+            startBrokerFaults();
+            return;
+        }
         long round = profile.workload().toMillis() / profile.faultRounds();
         for (int r = 0; r < profile.faultRounds(); r++) {
             long base = r * round;
@@ -79,6 +85,33 @@ final class FaultSchedule {
                         Thread.sleep(Workload.HEARTBEAT.toMillis() * 2);
                         stack.sweeper(1).resume();
                     }));
+        }
+    }
+
+    /**
+     * On a cluster: kill -9 one broker, for longer than a heartbeat timeout, and start it again; a while after it is
+     * back, the same to another. The rest of Vigil is left alone, so what the detection delay shows is the cluster's.
+     */
+    private void startBrokerFaults() {
+        List<KafkaServerProcess> nodes = new ArrayList<>(stack.kafkaNodes());
+        Collections.shuffle(nodes, random);
+        long workload = profile.workload().toMillis();
+        for (int i = 0; i < 2; i++) {
+            KafkaServerProcess node = nodes.get(i);
+            fault(workload * (1 + 2 * i) / 4, "kill -9 broker " + node.nodeId() + " of " + nodes.size(), () -> {
+                long down = System.currentTimeMillis();
+                node.kill();
+                Thread.sleep(Workload.HEARTBEAT.toMillis() * 3);
+                node.restart();
+                brokerDown.add(new long[] {down, System.currentTimeMillis()});
+            });
+        }
+    }
+
+    /** When a broker was down, {@code [from, to]} in epoch millis, as the faults played them. */
+    List<long[]> brokerDown() {
+        synchronized (brokerDown) {
+            return List.copyOf(brokerDown);
         }
     }
 

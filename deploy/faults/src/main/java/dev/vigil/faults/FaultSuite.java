@@ -28,12 +28,17 @@ public final class FaultSuite {
      *
      * @param workload how long runs are started and faults injected
      * @param faultRounds how many times the fault schedule is played
+     * @param brokers 1: one broker, killed among everything else; 3: a cluster whose brokers are the only things
+     *                killed, one at a time
+     * @param brokerDownDelayBound on a cluster, the detection delay allowed for runs due while a broker is down
      */
-    public record Profile(String name, int runs, Duration workload, int faultRounds, long seed) {
+    public record Profile(String name, int runs, Duration workload, int faultRounds, long seed, int brokers,
+                          Duration brokerDownDelayBound) {
         public static Profile of(String name, long seed) {
             return switch (name) {
-                case "long" -> new Profile(name, 3_000, Duration.ofMinutes(15), 6, seed);
-                default -> new Profile("short", 150, Duration.ofSeconds(150), 1, seed);
+                case "long" -> new Profile(name, 3_000, Duration.ofMinutes(15), 6, seed, 1, null);
+                case "cluster" -> new Profile(name, 1_000, Duration.ofMinutes(5), 1, seed, 3, Duration.ofSeconds(5));
+                default -> new Profile("short", 150, Duration.ofSeconds(150), 1, seed, 1, null);
             };
         }
     }
@@ -57,7 +62,7 @@ public final class FaultSuite {
         Path repo = Path.of(System.getProperty("vigil.repo", ".")).toAbsolutePath().normalize();
         Path dir = Files.createTempDirectory("vigil-faults");
         Report report;
-        try (LocalStack stack = LocalStack.start(stackOptions(dir, repo))) {
+        try (LocalStack stack = LocalStack.start(stackOptions(dir, repo).withBrokers(profile.brokers()))) {
             report = new FaultSuite(profile, stack).run();
         }
         System.out.println(report.table());

@@ -1,5 +1,6 @@
 package dev.vigil.faults;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +21,7 @@ public record Report(
         Map<String, Integer> deadLettered,
         Map<String, Integer> crashes,
         List<Long> detectionDelaysMs,
+        List<Long> brokerDownDelaysMs,
         int faultsPlanned,
         List<String> faults,
         List<String> harnessErrors,
@@ -69,7 +71,17 @@ public record Report(
         return lost == 0 && falseTimeouts == 0 && wrongOutcomes == 0 && doubles == 0 && duplicateTimeouts == 0
                 && leaked == 0 && wronglyDeleted == 0 && crashTotal() == 0 && deadLetteredTotal() >= deadLettersExpected()
                 && harnessErrors.isEmpty() && faults.size() == faultsPlanned && webhooks.lost() == 0
-                && webhooks.badlySigned() == 0;
+                && webhooks.badlySigned() == 0 && brokerDownDelaysWithinBound();
+    }
+
+    /**
+     * On a cluster profile: whether every run due while a broker was down was finalized within the profile's bound
+     * beyond its timeout (and some were due then, else the faults proved nothing).
+     */
+    public boolean brokerDownDelaysWithinBound() {
+        Duration bound = profile.brokerDownDelayBound();
+        return bound == null || !brokerDownDelaysMs.isEmpty()
+                && brokerDownDelaysMs.get(brokerDownDelaysMs.size() - 1) <= bound.toMillis();
     }
 
     private static List<String> consumersOf(String topic) {
@@ -99,7 +111,11 @@ public record Report(
         out.append(String.format(Locale.ROOT, "| poison records: sent / dead-lettered (expected)/ a service died on its own | %d / %d (%d) / %d | n / n / 0 |%n",
                 poisonSentTotal(), deadLetteredTotal(), deadLettersExpected(), crashTotal()));
         out.append(String.format(Locale.ROOT, "| detection delay beyond timeout while faults were active: p50 / p99 / max | %s | bounded by restart time + a few s |%n",
-                delays()));
+                delays(detectionDelaysMs)));
+        if (profile.brokerDownDelayBound() != null) {
+            out.append(String.format(Locale.ROOT, "| detection delay beyond timeout of the %d runs due while a broker was down: p50 / p99 / max | %s | max <= %d s |%n",
+                    brokerDownDelaysMs.size(), delays(brokerDownDelaysMs), profile.brokerDownDelayBound().toSeconds()));
+        }
         out.append(String.format(Locale.ROOT, "| harness: faults played / planned, harness errors | %d / %d, %d | n / n, 0 |%n",
                 faults.size(), faultsPlanned, harnessErrors.size()));
         out.append("\nFaults played:\n\n");
@@ -118,11 +134,10 @@ public record Report(
         return out.toString();
     }
 
-    private String delays() {
-        if (detectionDelaysMs.isEmpty()) {
+    private static String delays(List<Long> d) {
+        if (d.isEmpty()) {
             return "-";
         }
-        List<Long> d = detectionDelaysMs;
         return String.format(Locale.ROOT, "%.1f / %.1f / %.1f s", d.get(d.size() / 2) / 1000.0,
                 d.get(Math.min(d.size() - 1, (int) Math.ceil(d.size() * 0.99) - 1)) / 1000.0, d.get(d.size() - 1) / 1000.0);
     }

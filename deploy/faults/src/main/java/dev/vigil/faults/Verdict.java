@@ -75,6 +75,8 @@ final class Verdict {
         int wrongOutcome = 0;
         int webhooksLost = 0;
         List<Long> delays = new ArrayList<>();
+        List<Long> brokerDownDelays = new ArrayList<>();
+        List<long[]> brokerDown = faults.brokerDown();
         for (Planned run : runs) {
             DbRun row = run.id == null ? null : rows.get(run.id);
             if (row == null || !isTerminal(row.status) || row.attempt < run.expectedAttempt()) {
@@ -121,7 +123,11 @@ final class Verdict {
                         + row.reason);
             }
             if (run.diedAt > 0 && row.finishedAt != null) {
-                delays.add(row.finishedAt.toEpochMilli() - (run.diedAt + run.dueAfterDeath().toMillis()));
+                long due = run.diedAt + run.dueAfterDeath().toMillis();
+                delays.add(row.finishedAt.toEpochMilli() - due);
+                if (brokerDown.stream().anyMatch(window -> due >= window[0] && due <= window[1])) {
+                    brokerDownDelays.add(row.finishedAt.toEpochMilli() - due);
+                }
             }
             if (run.fate == Fate.ZOMBIE_AFTER_RETRY && run.zombieFinishStatus != 409) {
                 findings.add("zombie finish of " + run.key + " answered " + run.zombieFinishStatus);
@@ -139,10 +145,11 @@ final class Verdict {
         leaked.forEach(l -> findings.add("leaked: " + l));
         long wronglyDeleted = wronglyDeleted(runs, runEvents);
         Collections.sort(delays);
+        Collections.sort(brokerDownDelays);
         List<String> played = faults.played();
         return new Report(profile, runs.size(), lost, falseTimeouts, wrongOutcome, doubles, redeliveries,
                 duplicateTimeouts(), leaked.size(), wronglyDeleted, poison.sent(), deadLettered(), faults.crashes(),
-                delays, faults.planned(), played, harness.list(), hostile, List.copyOf(findings), elapsedMs,
+                delays, brokerDownDelays, faults.planned(), played, harness.list(), hostile, List.copyOf(findings), elapsedMs,
                 new Report.Webhooks(webhooksLost, webhooks.badlySigned(), webhooks.redelivered(), webhooks.refused()));
     }
 

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A real KRaft broker in its own JVM ({@code kafka.Kafka}) on a fixed port with a kept data
  * directory, so it can be killed with SIGKILL and restarted on the same data, as a broker in
- * production would be. Used by tests of outages, the local stack and the fault suite.
+ * production would be: alone ({@link #start}), or one node of a cluster ({@link #cluster}) whose
+ * nodes are each broker and controller. Used by tests of outages, the local stack and the fault suite.
  */
 public final class KafkaServerProcess implements KafkaBroker {
 
@@ -37,11 +38,21 @@ public final class KafkaServerProcess implements KafkaBroker {
 
     private final int port;
     private final Path directory;
+    private final int nodeId;
+    /** The quorum, {@code id@host:port,...}; null: this node alone, on a controller port of its own. */
+    private final String voters;
+    private final String clusterId;
+    private final Map<String, String> settings;
     private Process process;
 
-    private KafkaServerProcess(int port, Path directory) {
+    private KafkaServerProcess(int port, Path directory, int nodeId, String voters, String clusterId,
+                               Map<String, String> settings) {
         this.port = port;
         this.directory = directory;
+        this.nodeId = nodeId;
+        this.voters = voters;
+        this.clusterId = clusterId;
+        this.settings = settings;
     }
 
     /**
@@ -51,10 +62,65 @@ public final class KafkaServerProcess implements KafkaBroker {
      * @param port the client port, or 0 for a free one (kept across {@link #restart()})
      */
     public static KafkaServerProcess start(int port, Path directory) {
-        KafkaServerProcess broker = new KafkaServerProcess(port == 0 ? freePort() : port, directory);
+        KafkaServerProcess broker = new KafkaServerProcess(port == 0 ? freePort() : port, directory, 1, null,
+                Uuid.randomUuid().toString(), InProcessKafka.brokerConfig());
         broker.format();
         broker.launch();
         return broker;
+    }
+
+    /**
+     * Starts a KRaft cluster of {@code size} nodes (each a broker and a controller, in its own JVM, with its data in
+     * {@code directory/node-<id>}) with production replication: topics replicated {@code min(3, size)} times with
+     * {@code min.insync.replicas} 2, the offsets and transaction logs too, and a dead broker fenced after 3 s. A
+     * majority of the nodes is a quorum, so one node of three may be down while the cluster goes on. Returns once
+     * every node answers.
+     */
+    public static List<KafkaServerProcess> cluster(int size, Path directory) {
+        String clusterId = Uuid.randomUuid().toString();
+        List<Integer> ports = new ArrayList<>();
+        StringBuilder voters = new StringBuilder();
+        for (int id = 1; id <= size; id++) {
+            ports.add(freePort());
+            voters.append(id == 1 ? "" : ",").append(id).append("@localhost:").append(freePort());
+        }
+        Map<String, String> settings = new java.util.HashMap<>(InProcessKafka.brokerConfig());
+        String replicas = Integer.toString(Math.min(3, size));
+        String inSync = Integer.toString(Math.min(2, size));
+        settings.put("default.replication.factor", replicas);
+        settings.put("min.insync.replicas", inSync);
+        settings.put("offsets.topic.replication.factor", replicas);
+        settings.put("transaction.state.log.replication.factor", replicas);
+        settings.put("transaction.state.log.min.isr", inSync);
+        settings.put("share.coordinator.state.topic.replication.factor", replicas);
+        settings.put("share.coordinator.state.topic.min.isr", inSync);
+        // A dead broker is fenced, its leaderships moved and its replicas dropped from every ISR once it has missed
+        // heartbeats for the session timeout: 9 s by default, which would be a 9 s stall of every partition it led.
+        settings.put("broker.session.timeout.ms", "3000");
+        settings.put("broker.heartbeat.interval.ms", "500");
+        List<KafkaServerProcess> nodes = new ArrayList<>();
+        for (int id = 1; id <= size; id++) {
+            KafkaServerProcess node = new KafkaServerProcess(ports.get(id - 1), directory.resolve("node-" + id), id,
+                    voters.toString(), clusterId, Map.copyOf(settings));
+            node.format();
+            nodes.add(node);
+        }
+        long started = System.nanoTime();
+        nodes.forEach(KafkaServerProcess::spawn); // a node answers only once a quorum of them runs
+        nodes.forEach(node -> node.awaitReady(Duration.ofSeconds(120)));
+        LOG.info("Kafka cluster of {} nodes ready at {} in {} ms", size, bootstrapServers(nodes),
+                (System.nanoTime() - started) / 1_000_000);
+        return List.copyOf(nodes);
+    }
+
+    /** The {@code bootstrap.servers} of a cluster: every node's address. */
+    public static String bootstrapServers(List<KafkaServerProcess> nodes) {
+        return String.join(",", nodes.stream().map(KafkaServerProcess::bootstrapServers).toList());
+    }
+
+    /** This node's id in its cluster (1 for a broker alone). */
+    public int nodeId() {
+        return nodeId;
     }
 
     @Override
@@ -111,8 +177,7 @@ public final class KafkaServerProcess implements KafkaBroker {
             if (Files.exists(directory.resolve("logs").resolve("meta.properties"))) {
                 return;
             }
-            Process format = java("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(),
-                    "-c", config.toString())
+            Process format = java("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())
                     .redirectOutput(directory.resolve("format.log").toFile())
                     .redirectErrorStream(true)
                     .start();
@@ -129,6 +194,13 @@ public final class KafkaServerProcess implements KafkaBroker {
 
     private synchronized void launch() {
         long started = System.nanoTime();
+        spawn();
+        awaitReady(Duration.ofSeconds(90));
+        LOG.info("Kafka broker {} (pid {}) ready at {} in {} ms", nodeId, process.pid(), bootstrapServers(),
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private synchronized void spawn() {
         try {
             process = java("kafka.Kafka", directory.resolve("server.properties").toString())
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("server.log").toFile()))
@@ -137,9 +209,6 @@ public final class KafkaServerProcess implements KafkaBroker {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        awaitReady(Duration.ofSeconds(90));
-        LOG.info("Kafka broker (pid {}) ready at {} in {} ms", process.pid(), bootstrapServers(),
-                (System.nanoTime() - started) / 1_000_000);
     }
 
     private void awaitReady(Duration timeout) {
@@ -167,12 +236,15 @@ public final class KafkaServerProcess implements KafkaBroker {
     }
 
     private Path writeConfig() throws IOException {
-        int controllerPort = freePort();
+        String quorum = voters != null ? voters : nodeId + "@localhost:" + freePort();
+        String self = java.util.Arrays.stream(quorum.split(",")).filter(voter -> voter.startsWith(nodeId + "@"))
+                .findFirst().orElseThrow();
+        int controllerPort = Integer.parseInt(self.substring(self.lastIndexOf(':') + 1));
         Properties config = new Properties();
-        config.putAll(InProcessKafka.brokerConfig());
+        config.putAll(settings);
         config.put("process.roles", "broker,controller");
-        config.put("node.id", "1");
-        config.put("controller.quorum.voters", "1@localhost:" + controllerPort);
+        config.put("node.id", Integer.toString(nodeId));
+        config.put("controller.quorum.voters", quorum);
         config.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
         config.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
         config.put("controller.listener.names", "CONTROLLER");

@@ -48,34 +48,42 @@ public final class LocalStack implements AutoCloseable {
      * @param namespace the Kubernetes namespace runs' resources live in (the cleaner's allow-list)
      * @param gcInterval how often the cleaner garbage-collects orphans
      * @param serviceJvm the services' JVM flags
+     * @param brokers 1: one KRaft broker on {@code kafkaPort}; more: a cluster of that many on free ports, each broker
+     *                and controller, topics replicated three times with min.insync.replicas 2
      */
     public record Options(Path dir, Path repo, int kafkaPort, int postgresPort, int kubernetesPort, int runServicePort,
                           int sweeperPort, int cleanerPort, String namespace, Duration gcInterval, int sweepers,
-                          List<String> serviceJvm, boolean requireTokens) {
+                          List<String> serviceJvm, boolean requireTokens, int brokers) {
 
         /** Fixed, documented ports: Kafka 9092, PostgreSQL 5433, Kubernetes 6443, services 8080-8082. */
         public static Options defaults(Path repo) {
             return new Options(repo.resolve(".vigil"), repo, 9092, 5433, 6443, 8080, 8081, 8082, "agents",
-                    Duration.ofSeconds(30), 1, SERVICE_JVM, false);
+                    Duration.ofSeconds(30), 1, SERVICE_JVM, false, 1);
         }
 
         /** Free ports everywhere, data in {@code dir}: for tests and harnesses next to a running stack. */
         public static Options onFreePorts(Path dir, Path repo, int sweepers) {
             return new Options(dir, repo, KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
                     KafkaServerProcess.freePort(), KafkaServerProcess.freePort(), KafkaServerProcess.freePort(),
-                    KafkaServerProcess.freePort(), "agents", Duration.ofHours(1), sweepers, SERVICE_JVM, false);
+                    KafkaServerProcess.freePort(), "agents", Duration.ofHours(1), sweepers, SERVICE_JVM, false, 1);
         }
 
         /** The same, with the services on the full JIT as in production: for benchmarks. */
         public Options production() {
             return new Options(dir, repo, kafkaPort, postgresPort, kubernetesPort, runServicePort, sweeperPort,
-                    cleanerPort, namespace, gcInterval, sweepers, PRODUCTION_JVM, requireTokens);
+                    cleanerPort, namespace, gcInterval, sweepers, PRODUCTION_JVM, requireTokens, brokers);
         }
 
         /** The same, with the sweepers dead-lettering heartbeats that lack their attempt's token. */
         public Options requiringTokens() {
             return new Options(dir, repo, kafkaPort, postgresPort, kubernetesPort, runServicePort, sweeperPort,
-                    cleanerPort, namespace, gcInterval, sweepers, serviceJvm, true);
+                    cleanerPort, namespace, gcInterval, sweepers, serviceJvm, true, brokers);
+        }
+
+        /** The same, on a Kafka cluster of {@code count} brokers. */
+        public Options withBrokers(int count) {
+            return new Options(dir, repo, kafkaPort, postgresPort, kubernetesPort, runServicePort, sweeperPort,
+                    cleanerPort, namespace, gcInterval, sweepers, serviceJvm, requireTokens, count);
         }
 
         /** The HTTP port of sweeper {@code i} (from 0): consecutive ports after the first for extra instances. */
@@ -86,7 +94,7 @@ public final class LocalStack implements AutoCloseable {
 
     private final Options options;
     private final TopicCatalog topics = TopicCatalog.withDefaultPrefix();
-    private KafkaServerProcess kafka;
+    private List<KafkaServerProcess> kafka = List.of();
     private EmbeddedPostgres postgres;
     private KubernetesApi kubernetes;
     private JavaProcess runService;
@@ -112,7 +120,9 @@ public final class LocalStack implements AutoCloseable {
     private void startAll() {
         long started = System.nanoTime();
         mkdirs(options.dir());
-        kafka = KafkaServerProcess.start(options.kafkaPort(), options.dir().resolve("kafka"));
+        kafka = options.brokers() == 1
+                ? List.of(KafkaServerProcess.start(options.kafkaPort(), options.dir().resolve("kafka")))
+                : KafkaServerProcess.cluster(options.brokers(), options.dir().resolve("kafka-cluster"));
         postgres = EmbeddedPostgres.start(options.postgresPort(), options.dir().resolve("postgres"));
         kubernetes = KubernetesApi.start(options.kubernetesPort());
         runService = service("run-service", options.runServicePort(), Map.of(
@@ -156,7 +166,7 @@ public final class LocalStack implements AutoCloseable {
         }
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("PORT", Integer.toString(port));
-        all.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        all.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap());
         all.put("VIGIL_TOPIC_PREFIX", topics.prefix());
         return new JavaProcess(instance, jar, options.serviceJvm(), all, options.dir().resolve("logs").resolve(instance + ".log"),
                 "http://localhost:" + port + "/health");
@@ -201,6 +211,11 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public KafkaServerProcess kafka() {
+        return kafka.get(0);
+    }
+
+    /** Every broker of the cluster (one, unless {@link Options#withBrokers}). */
+    public List<KafkaServerProcess> kafkaNodes() {
         return kafka;
     }
 
@@ -235,7 +250,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public String kafkaBootstrap() {
-        return kafka.bootstrapServers();
+        return KafkaServerProcess.bootstrapServers(kafka);
     }
 
     public String kubernetesUrl() {
@@ -277,7 +292,9 @@ public final class LocalStack implements AutoCloseable {
         List<AutoCloseable> parts = new java.util.ArrayList<>();
         parts.add(cleaner);
         parts.addAll(sweepers);
-        parts.addAll(java.util.Arrays.asList(runService, kubernetes, kafka, postgres));
+        parts.addAll(java.util.Arrays.asList(runService, kubernetes));
+        parts.addAll(kafka);
+        parts.add(postgres);
         for (AutoCloseable part : parts) {
             if (part != null) {
                 try {
