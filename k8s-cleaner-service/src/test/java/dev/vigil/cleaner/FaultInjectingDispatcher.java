@@ -1,13 +1,6 @@
 package dev.vigil.cleaner;
 
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
@@ -17,7 +10,6 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,22 +29,6 @@ public final class FaultInjectingDispatcher extends Dispatcher {
     private final Map<String, Deque<Integer>> faults = new ConcurrentHashMap<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile boolean ignoreLabelSelectors;
-
-    /** Starts a mock server with this dispatcher and returns it; {@link #client(KubernetesMockServer)} talks to it. */
-    public static KubernetesMockServer start(FaultInjectingDispatcher dispatcher) {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                dispatcher, false);
-        server.init();
-        return server;
-    }
-
-    /** A client of {@code server} without fabric8's own retries, as the service configures it. */
-    public static KubernetesClient client(KubernetesMockServer server) {
-        try (KubernetesClient base = server.createClient()) {
-            Config config = new ConfigBuilder(base.getConfiguration()).withRequestRetryBackoffLimit(0).build();
-            return new KubernetesClientBuilder().withConfig(config).build();
-        }
-    }
 
     /**
      * The next {@code codes.length} {@code method} requests to {@code path} (query ignored) answer these codes;

@@ -14,10 +14,6 @@ import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,14 +55,6 @@ public final class Resources {
             labels.put(keysAndValues[i], keysAndValues[i + 1]);
         }
         return labels;
-    }
-
-    /** fabric8's CRUD mock API server, started. Destroy it before {@link Cleaner#closeAll()}. */
-    public static KubernetesMockServer crudServer() {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init();
-        return server;
     }
 
     /** Creates one resource of {@code kind}. */

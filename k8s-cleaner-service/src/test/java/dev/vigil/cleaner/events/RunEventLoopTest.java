@@ -12,6 +12,7 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.MockApi;
 import dev.vigil.cleaner.Resources;
 import dev.vigil.cleaner.Records;
 import dev.vigil.cleaner.TestSettings;
@@ -20,7 +21,6 @@ import dev.vigil.cleaner.output.KafkaCleanerOutput;
 import dev.vigil.contracts.VigilHeaders;
 import dev.vigil.infra.SettableClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,45 +45,19 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The consumer loop: rebuild from the beginning without acting, then act on what was not handled before. */
+@ExtendWith(MockApi.class)
 class RunEventLoopTest {
 
     private static final int ALL_KINDS = ResourceKind.values().length;
     private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
     private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
 
-    private static KubernetesMockServer server;
-
     static KubernetesClient client;
-
-
-    @BeforeAll
-
-    static void startServer() {
-
-        server = Resources.crudServer();
-
-        client = server.createClient();
-
-    }
-
-
-    @AfterAll
-
-    static void stopServer() {
-
-        server.destroy();
-
-        Cleaner.closeAll();
-
-        client.close();
-
-    }
 
     /** A mock consumer whose group offsets survive {@code assign}, as the broker's do. */
     private static final class GroupConsumer extends MockConsumer<byte[], byte[]> {

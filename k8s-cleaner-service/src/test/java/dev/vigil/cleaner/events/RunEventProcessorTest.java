@@ -14,6 +14,7 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.MockApi;
 import dev.vigil.cleaner.FaultInjectingDispatcher;
 import dev.vigil.cleaner.Records;
 import dev.vigil.cleaner.TestSettings;
@@ -25,40 +26,24 @@ import dev.vigil.contracts.event.CleanupTarget;
 import dev.vigil.contracts.event.CleanupTrigger;
 import dev.vigil.contracts.serde.InvalidEventException;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** From run-events records to deletes: which finishes act, what is dead-lettered, what is never touched. */
+@ExtendWith(MockApi.class)
 class RunEventProcessorTest {
 
     private static final int ALL_KINDS = ResourceKind.values().length;
 
-    private static FaultInjectingDispatcher api;
-    private static KubernetesMockServer server;
-    private static KubernetesClient client;
+    static FaultInjectingDispatcher api;
+    static KubernetesClient client;
 
     private Cleaner cleaner;
-
-    @BeforeAll
-    static void startServer() {
-        api = new FaultInjectingDispatcher();
-        server = FaultInjectingDispatcher.start(api);
-        client = FaultInjectingDispatcher.client(server);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.destroy();
-        Cleaner.closeAll();
-        client.close();
-    }
 
     @BeforeEach
     void setUp() {

@@ -7,6 +7,7 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.MockApi;
 import dev.vigil.cleaner.Resources;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.kubernetes.ResourceKind;
@@ -23,17 +24,15 @@ import dev.vigil.contracts.event.RunStatus;
 import dev.vigil.contracts.event.RunTimeouts;
 import dev.vigil.contracts.event.VigilEvent;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,35 +42,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code other} whose finishing runs name every widening selector. The run events come straight to
  * the cleaner, as if run-service had let them through: the cleaner is its own guard.
  */
+@ExtendWith(MockApi.class)
 class TenantIsolationTest {
 
-    private static KubernetesMockServer server;
-
     static KubernetesClient client;
-
-
-    @BeforeAll
-
-    static void startServer() {
-
-        server = Resources.crudServer();
-
-        client = server.createClient();
-
-    }
-
-
-    @AfterAll
-
-    static void stopServer() {
-
-        server.destroy();
-
-        Cleaner.closeAll();
-
-        client.close();
-
-    }
 
     private static final String VICTIM = "9ceb92ff-0000-4000-8000-000000000001";
     private static final int ALL_KINDS = ResourceKind.values().length;

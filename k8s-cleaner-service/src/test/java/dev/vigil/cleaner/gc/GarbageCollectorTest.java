@@ -13,6 +13,7 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.MockApi;
 import dev.vigil.cleaner.Resources;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.settings.CleanerSettings;
@@ -23,49 +24,22 @@ import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The periodic sweep on the CRUD mock. Every resource here is created "now" on the mock's clock;
  * the store's horizon (when it last had every run event) is moved instead, to make them young or old.
  */
+@ExtendWith(MockApi.class)
 class GarbageCollectorTest {
 
-    private static KubernetesMockServer server;
-
     static KubernetesClient client;
-
-
-    @BeforeAll
-
-    static void startServer() {
-
-        server = Resources.crudServer();
-
-        client = server.createClient();
-
-    }
-
-
-    @AfterAll
-
-    static void stopServer() {
-
-        server.destroy();
-
-        Cleaner.closeAll();
-
-        client.close();
-
-    }
 
     private Cleaner cleaner;
 

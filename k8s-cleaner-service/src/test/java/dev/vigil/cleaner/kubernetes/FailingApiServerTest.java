@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.MockApi;
 import dev.vigil.cleaner.FaultInjectingDispatcher;
 import dev.vigil.cleaner.LogCapture;
 import dev.vigil.cleaner.TestSettings;
@@ -24,41 +25,25 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Throttling, server errors, conflicts, refusals and dead connections, on a mock API server that fails on demand. */
+@ExtendWith(MockApi.class)
 class FailingApiServerTest {
 
     private static final String DEPLOYMENTS = "/apis/apps/v1/namespaces/agents/deployments";
 
-    private static FaultInjectingDispatcher api;
-    private static KubernetesMockServer server;
-    private static KubernetesClient client;
+    static FaultInjectingDispatcher api;
+    static KubernetesClient client;
 
     private Cleaner cleaner;
-
-    @BeforeAll
-    static void startServer() {
-        api = new FaultInjectingDispatcher();
-        server = FaultInjectingDispatcher.start(api);
-        client = FaultInjectingDispatcher.client(server);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.destroy();
-        Cleaner.closeAll();
-        client.close();
-    }
 
     @BeforeEach
     void setUp() {

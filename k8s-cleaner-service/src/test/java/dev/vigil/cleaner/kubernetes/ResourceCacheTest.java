@@ -11,6 +11,7 @@ import static dev.vigil.cleaner.Resources.vigilLabels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.MockApi;
 import dev.vigil.cleaner.FaultInjectingDispatcher;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.cleaner.gc.GarbageCollector;
@@ -18,42 +19,26 @@ import dev.vigil.contracts.event.CleanupOutcome;
 import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The cleaner reads a watch cache, as a controller does: a cleanup costs the API server its deletes, and a garbage
  * collection sweep nothing but its deletes. (Listing the nine kinds by label, as it did, cost twelve requests for
  * a run with three objects.) Requests are counted at the API server.
  */
+@ExtendWith(MockApi.class)
 class ResourceCacheTest {
 
     private static final List<ResourceKind> PER_RUN = List.of(ResourceKind.DEPLOYMENT, ResourceKind.SERVICE,
             ResourceKind.POD);
 
-    private static FaultInjectingDispatcher api;
-    private static KubernetesMockServer server;
-    private static KubernetesClient client;
-
-    @BeforeAll
-    static void startServer() {
-        api = new FaultInjectingDispatcher();
-        server = FaultInjectingDispatcher.start(api);
-        client = FaultInjectingDispatcher.client(server);
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.destroy();
-        Cleaner.closeAll();
-        client.close();
-    }
+    static FaultInjectingDispatcher api;
+    static KubernetesClient client;
 
     @Test
     void aCleanupCostsTheApiServerOneRequestPerObjectItDeletesAndNoList() {

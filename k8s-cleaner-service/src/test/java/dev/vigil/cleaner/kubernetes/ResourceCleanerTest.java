@@ -16,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.cleaner.Cleaner;
+import dev.vigil.cleaner.MockApi;
 import dev.vigil.cleaner.Resources;
 import dev.vigil.cleaner.TestSettings;
 import dev.vigil.contracts.event.CleanupOutcome;
@@ -23,44 +24,17 @@ import dev.vigil.contracts.event.CleanupPerformed;
 import dev.vigil.contracts.event.CleanupTrigger;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Label-selected deletes on fabric8's CRUD mock API server. */
+@ExtendWith(MockApi.class)
 class ResourceCleanerTest {
 
-    private static KubernetesMockServer server;
-
     static KubernetesClient client;
-
-
-    @BeforeAll
-
-    static void startServer() {
-
-        server = Resources.crudServer();
-
-        client = server.createClient();
-
-    }
-
-
-    @AfterAll
-
-    static void stopServer() {
-
-        server.destroy();
-
-        Cleaner.closeAll();
-
-        client.close();
-
-    }
 
     private Cleaner cleaner;
 
