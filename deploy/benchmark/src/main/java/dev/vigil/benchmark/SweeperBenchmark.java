@@ -4,7 +4,6 @@ import dev.vigil.contracts.ConfigLookup;
 import dev.vigil.contracts.KafkaSettings;
 import dev.vigil.contracts.event.Heartbeat;
 import dev.vigil.contracts.event.RunCreated;
-import dev.vigil.contracts.event.RunTimedOut;
 import dev.vigil.contracts.event.RunTimeouts;
 import dev.vigil.contracts.heartbeat.HeartbeatClient;
 import dev.vigil.contracts.heartbeat.RunHeartbeat;
@@ -37,14 +36,10 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -80,12 +75,8 @@ final class SweeperBenchmark {
 
     private static final TopicCatalog TOPICS = new TopicCatalog("bench.");
 
-    private volatile boolean watching = true;
-    /** Every timeout the sweeper emitted in any phase, and when a read_committed consumer saw it. */
-    private final Map<String, Long> seenAt = new ConcurrentHashMap<>();
-    private final Map<String, RunTimedOut> timeouts = new ConcurrentHashMap<>();
-    /** When each dying run's worker stopped: a timeout of any other run, or due before that, is false. */
-    private final Map<String, Long> diedAt = new ConcurrentHashMap<>();
+    /** Every timeout the sweeper emitted in any phase, and when each dying run's worker stopped. */
+    private TimeoutWatch watch;
     private final Profile profile;
     private final KafkaServerProcess broker;
     private final Path work;
@@ -114,9 +105,7 @@ final class SweeperBenchmark {
         byte[] sample = EventJson.write(Heartbeat.of("run-000000042", 1, null, 42, 7L, "step 7"));
         double raw = rawProduceRate(sample);
 
-        Thread watcher = new Thread(this::watchTimeouts, "timeout-watcher");
-        watcher.setDaemon(true);
-        watcher.start();
+        watch = new TimeoutWatch(broker.bootstrapServers(), TOPICS, "bench-watcher");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SweeperMetrics metrics = new SweeperMetrics(registry);
         Path stateDir = work.resolve("sweeper-state");
@@ -132,9 +121,9 @@ final class SweeperBenchmark {
                 long heapBefore = usedHeapAfterGc();
                 int tracked = trackedRuns(registry);
                 long heap = Math.max(0, usedHeapAfterGc() - heapBefore);
-                watching = false;
-                watcher.join();
-                overshoot = new Overshoot(overshoot.died(), overshoot.detected(), falseTimeouts(), overshoot.overshoot());
+                watch.close();
+                overshoot = new Overshoot(overshoot.died(), overshoot.detected(), watch.falseTimeouts("sweeper"),
+                        overshoot.overshoot());
                 SweeperService.close(sweeper); // flushes every store to disk before it is measured
                 long stateBytes = sizeOf(stateDir);
                 return new Results(sample.length, raw, ingest, live, overshoot, new Tracked(tracked, stateBytes, heap),
@@ -260,57 +249,19 @@ final class SweeperBenchmark {
             for (int i = 0; i < profile.dyingRuns(); i++) {
                 RunHeartbeat beat = beats.get(i * (live / profile.dyingRuns()));
                 dying.add(beat.runId());
-                diedAt.put(beat.runId(), System.currentTimeMillis());
+                watch.died(beat.runId());
                 beat.close();
                 Thread.sleep(10_000L / profile.dyingRuns()); // over 10 s, as in the baseline's 1 s phase
             }
             Thread.sleep(profile.heartbeatTimeout().toMillis() + 5_000);
             for (RunHeartbeat beat : beats) { // the phase is over: the others stop too, and time out after it
-                diedAt.putIfAbsent(beat.runId(), System.currentTimeMillis());
+                watch.died(beat.runId());
                 beat.close();
             }
         }
-        List<Long> overshoots = new ArrayList<>();
-        for (String runId : dying) {
-            RunTimedOut timeout = timeouts.get(runId);
-            if (timeout != null && timeout.dueAt().toEpochMilli() >= diedAt.get(runId)) {
-                overshoots.add(seenAt.get(runId) - timeout.dueAt().toEpochMilli());
-            }
-        }
-        return new Overshoot(dying.size(), overshoots.size(), falseTimeouts(),
+        List<Long> overshoots = watch.overshoots(dying);
+        return new Overshoot(dying.size(), overshoots.size(), watch.falseTimeouts("sweeper"),
                 Distribution.of("Vigil sweeper: overshoot", overshoots));
-    }
-
-    /** Timeouts, in every phase, of runs whose worker was still beating when they fell due. */
-    private int falseTimeouts() {
-        int count = 0;
-        for (RunTimedOut timeout : timeouts.values()) {
-            Long died = diedAt.get(timeout.runId());
-            if (died == null || timeout.dueAt().toEpochMilli() < died) {
-                count++;
-                Bench.log("sweeper: FALSE TIMEOUT of run %s (due %s, its worker beat until %s)", timeout.runId(),
-                        timeout.dueAt(), died);
-            }
-        }
-        return count;
-    }
-
-    private void watchTimeouts() {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        config.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-watcher");
-        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, RunTimedOut> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                TOPICS.timeouts().valueSerde().deserializer())) {
-            consumer.subscribe(List.of(TOPICS.timeouts().name()));
-            while (watching) {
-                for (ConsumerRecord<String, RunTimedOut> record : consumer.poll(Duration.ofMillis(20))) {
-                    seenAt.putIfAbsent(record.key(), System.currentTimeMillis());
-                    timeouts.putIfAbsent(record.key(), record.value());
-                }
-            }
-        }
     }
 
     private KafkaStreams startSweeper(SweeperMetrics metrics, Path stateDir, int threads) throws InterruptedException {
