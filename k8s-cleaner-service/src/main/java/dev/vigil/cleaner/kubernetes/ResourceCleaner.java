@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +64,8 @@ public final class ResourceCleaner implements AutoCloseable {
     private static final int MAX_DETAIL_CHARS = 1000;
     /** How many times a delete whose preconditions failed is re-read and tried again (the object kept changing). */
     private static final int MAX_PRECONDITION_ROUNDS = 3;
+    /** When a finished run's resources are looked for a second time, for one whose watch event came late. */
+    static final Duration LATE_ARRIVAL_RECHECK = Duration.ofSeconds(5);
 
     private final KubernetesClient client;
     private final ResourceCache cache;
@@ -71,6 +75,7 @@ public final class ResourceCleaner implements AutoCloseable {
     private final CleanerMetrics metrics;
     private final Predicate<String> liveRun;
     private final ExecutorService kinds;
+    private final ScheduledExecutorService rechecks;
 
     /** @param liveRun whether the run of that id is live, in any workspace (the run state store) */
     public ResourceCleaner(KubernetesClient client, ResourceCache cache, CleanerSettings settings, KubernetesRetry retry,
@@ -88,10 +93,16 @@ public final class ResourceCleaner implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.rechecks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "vigil-cleanup-recheck");
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     @Override
     public void close() {
+        rechecks.shutdownNow();
         kinds.shutdownNow();
     }
 
@@ -126,6 +137,30 @@ public final class ResourceCleaner implements AutoCloseable {
         }
         Map<String, String> selector = new LinkedHashMap<>(labels);
         selector.putAll(settings.managedByLabel());
+        if (trigger == CleanupTrigger.RUN_FINISHED) {
+            // An object created just before its run ended may reach the cache's watch after this read: read the
+            // cache again a little later (no API request unless something is found). What even that misses,
+            // garbage collection finds.
+            Map<String, String> mdc = MDC.getCopyOfContextMap();
+            rechecks.schedule(() -> {
+                if (mdc != null) {
+                    MDC.setContextMap(mdc);
+                }
+                try {
+                    deleteFromCache(runId, attempt, namespace, selector, CleanupTrigger.RUN_FINISHED, endedAt);
+                } catch (RuntimeException e) {
+                    LOG.warn("the second look at run {}'s resources failed: {}", runId, e.toString());
+                } finally {
+                    MDC.clear();
+                }
+            }, LATE_ARRIVAL_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return deleteFromCache(runId, attempt, namespace, selector, trigger, endedAt);
+    }
+
+    private List<CleanupPerformed> deleteFromCache(String runId, int attempt, String namespace,
+                                                   Map<String, String> selector, CleanupTrigger trigger,
+                                                   Instant endedAt) {
         Map<String, String> mdc = MDC.getCopyOfContextMap();
         List<Future<List<CleanupPerformed>>> perKind = new ArrayList<>();
         for (ResourceKind kind : settings.kinds()) {

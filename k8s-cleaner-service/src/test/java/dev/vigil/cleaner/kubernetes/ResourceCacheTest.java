@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -88,6 +89,22 @@ class ResourceCacheTest {
         assertThat(first).extracting(CleanupPerformed::outcome).containsOnly(CleanupOutcome.DELETED).hasSize(3);
         assertThat(second).isEmpty();
         assertThat(api.total() - before).isZero();
+    }
+
+    @Test
+    void anObjectTheWatchDeliversAfterTheCleanupReadTheCacheIsDeletedByItsSecondLook() {
+        Cleaner cleaner = new Cleaner(client, TestSettings.allowing("agents"));
+        cleaner.cached();
+
+        List<CleanupPerformed> first = cleaner.resources.deleteLabelled("late-run", 1, WS, "agents",
+                selector("late-run"), CleanupTrigger.RUN_FINISHED, null);
+        create(client, ResourceKind.POD, "agents", "late", vigilLabels("late-run")); // as if its event were late
+
+        assertThat(first).isEmpty();
+        Awaitility.await().atMost(Duration.ofSeconds(15))
+                .until(() -> !exists(client, ResourceKind.POD, "agents", "late"));
+        assertThat(cleaner.output.cleanups).extracting(CleanupPerformed::name, CleanupPerformed::outcome)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("late", CleanupOutcome.DELETED));
     }
 
     @Test
