@@ -23,7 +23,15 @@ class KafkaSettingsTest {
                 "bootstrap.servers", "kafka:9092",
                 "security.protocol", "SASL_SSL",
                 "sasl.mechanism", "SCRAM-SHA-512",
-                "client.rack", "eu-1a"));
+                "client.rack", "eu-1a",
+                "retry.backoff.max.ms", KafkaSettings.RETRY_BACKOFF_MAX_MS));
+    }
+
+    @Test
+    void aConfiguredRetryBackoffCeilingWinsOverVigilsDefault() {
+        KafkaSettings kafka = new KafkaSettings("kafka:9092", Map.of("retry.backoff.max.ms", "1000"), "t.", true,
+                (short) 3, java.time.Duration.ofSeconds(1));
+        assertThat(kafka.clientConfig()).containsEntry("retry.backoff.max.ms", "1000");
     }
 
     @Test

@@ -137,7 +137,8 @@ class ApplicationTest {
             assertThat(settings.service()).isEqualTo(new CleanerSettings.Service(3, "vigil-k8s-cleaner",
                     Duration.ofMillis(100), "http://127.0.0.1:8001", Duration.ofSeconds(30)));
             assertThat(context.getBean(KafkaSettings.class).clientConfig()).isEqualTo(Map.of(
-                    "bootstrap.servers", "kafka-1:9093,kafka-2:9093", "security.protocol", "SSL"));
+                    "bootstrap.servers", "kafka-1:9093,kafka-2:9093", "security.protocol", "SSL",
+                    "retry.backoff.max.ms", KafkaSettings.RETRY_BACKOFF_MAX_MS));
         }
     }
 }

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A real KRaft broker in its own JVM ({@code kafka.Kafka}) on a fixed port with a kept data
  * directory, so it can be killed with SIGKILL and restarted on the same data, as a broker in
- * production would be: alone ({@link #start}), or one node of a cluster ({@link #cluster}) whose
- * nodes are each broker and controller. Used by tests of outages, the local stack and the fault suite.
+ * production would be: alone, broker and controller at once ({@link #start}), or one broker of a cluster
+ * ({@link #cluster}) whose quorum is a controller in a JVM of its own, as Strimzi's dedicated controller pool is in
+ * production. Used by tests of outages, the local stack and the fault suite.
  */
 public final class KafkaServerProcess implements KafkaBroker {
 
@@ -39,17 +40,20 @@ public final class KafkaServerProcess implements KafkaBroker {
     private final int port;
     private final Path directory;
     private final int nodeId;
-    /** The quorum, {@code id@host:port,...}; null: this node alone, on a controller port of its own. */
+    /** {@code process.roles}: {@code broker,controller} alone, {@code broker} or {@code controller} in a cluster. */
+    private final String roles;
+    /** The quorum, {@code id@host:port}; null: this node alone, on a controller port of its own. */
     private final String voters;
     private final String clusterId;
     private final Map<String, String> settings;
     private Process process;
 
-    private KafkaServerProcess(int port, Path directory, int nodeId, String voters, String clusterId,
+    private KafkaServerProcess(int port, Path directory, int nodeId, String roles, String voters, String clusterId,
                                Map<String, String> settings) {
         this.port = port;
         this.directory = directory;
         this.nodeId = nodeId;
+        this.roles = roles;
         this.voters = voters;
         this.clusterId = clusterId;
         this.settings = settings;
@@ -62,28 +66,40 @@ public final class KafkaServerProcess implements KafkaBroker {
      * @param port the client port, or 0 for a free one (kept across {@link #restart()})
      */
     public static KafkaServerProcess start(int port, Path directory) {
-        KafkaServerProcess broker = new KafkaServerProcess(port == 0 ? freePort() : port, directory, 1, null,
-                Uuid.randomUuid().toString(), InProcessKafka.brokerConfig());
+        KafkaServerProcess broker = new KafkaServerProcess(port == 0 ? freePort() : port, directory, 1,
+                "broker,controller", null, Uuid.randomUuid().toString(), InProcessKafka.brokerConfig());
         broker.format();
         broker.launch();
         return broker;
     }
 
     /**
-     * Starts a KRaft cluster of {@code size} nodes (each a broker and a controller, in its own JVM, with its data in
-     * {@code directory/node-<id>}) with production replication: topics replicated {@code min(3, size)} times with
-     * {@code min.insync.replicas} 2, the offsets and transaction logs too, and a dead broker fenced after 3 s. A
-     * majority of the nodes is a quorum, so one node of three may be down while the cluster goes on. Returns once
-     * every node answers.
+     * A KRaft cluster: a controller (the quorum, in its own JVM, never killed by the fault suite) and brokers that
+     * may be killed and restarted one at a time.
      */
-    public static List<KafkaServerProcess> cluster(int size, Path directory) {
-        String clusterId = Uuid.randomUuid().toString();
-        List<Integer> ports = new ArrayList<>();
-        StringBuilder voters = new StringBuilder();
-        for (int id = 1; id <= size; id++) {
-            ports.add(freePort());
-            voters.append(id == 1 ? "" : ",").append(id).append("@localhost:").append(freePort());
+    public record Cluster(KafkaServerProcess controller, List<KafkaServerProcess> brokers) implements AutoCloseable {
+        @Override
+        public void close() {
+            brokers.forEach(KafkaServerProcess::close);
+            controller.close();
         }
+    }
+
+    /**
+     * Starts a KRaft cluster of {@code size} brokers, each in its own JVM with its data in
+     * {@code directory/node-<id>}, and their controller in another ({@code directory/controller}), with production
+     * replication: topics replicated {@code min(3, size)} times with {@code min.insync.replicas} 2, the offsets and
+     * transaction logs too, and a dead broker fenced after 2 s. As in production (Strimzi's dedicated controller and
+     * broker pools) a broker's death does not take the quorum's leader with it: with every node both, killing the
+     * active controller first waited for a new election, then for a full session timeout before the dead broker was
+     * fenced (its partitions moved 5 s after the kill, with 3 s sessions, in the fault suite's cluster profile, seed
+     * 10). The controller is never killed here: a quorum of one, not a controller failover. Returns once every
+     * broker answers.
+     */
+    public static Cluster cluster(int size, Path directory) {
+        String clusterId = Uuid.randomUuid().toString();
+        int controllerId = 0;
+        String voters = controllerId + "@localhost:" + freePort();
         Map<String, String> settings = new java.util.HashMap<>(InProcessKafka.brokerConfig());
         String replicas = Integer.toString(Math.min(3, size));
         String inSync = Integer.toString(Math.min(2, size));
@@ -95,22 +111,26 @@ public final class KafkaServerProcess implements KafkaBroker {
         settings.put("share.coordinator.state.topic.replication.factor", replicas);
         settings.put("share.coordinator.state.topic.min.isr", inSync);
         // A dead broker is fenced, its leaderships moved and its replicas dropped from every ISR once it has missed
-        // heartbeats for the session timeout: 9 s by default, which would be a 9 s stall of every partition it led.
-        settings.put("broker.session.timeout.ms", "3000");
+        // heartbeats for the session timeout: 9 s by default, which would be a 9 s stall of every partition it led
+        // and of every exactly-once commit that touched one. As in production (deploy/k8s/strimzi/production).
+        settings.put("broker.session.timeout.ms", "2000");
         settings.put("broker.heartbeat.interval.ms", "500");
-        List<KafkaServerProcess> nodes = new ArrayList<>();
+        KafkaServerProcess controller = new KafkaServerProcess(-1, directory.resolve("controller"), controllerId,
+                "controller", voters, clusterId, Map.copyOf(settings));
+        List<KafkaServerProcess> brokers = new ArrayList<>();
         for (int id = 1; id <= size; id++) {
-            KafkaServerProcess node = new KafkaServerProcess(ports.get(id - 1), directory.resolve("node-" + id), id,
-                    voters.toString(), clusterId, Map.copyOf(settings));
-            node.format();
-            nodes.add(node);
+            brokers.add(new KafkaServerProcess(freePort(), directory.resolve("node-" + id), id, "broker", voters,
+                    clusterId, Map.copyOf(settings)));
         }
         long started = System.nanoTime();
-        nodes.forEach(KafkaServerProcess::spawn); // a node answers only once a quorum of them runs
-        nodes.forEach(node -> node.awaitReady(Duration.ofSeconds(120)));
-        LOG.info("Kafka cluster of {} nodes ready at {} in {} ms", size, bootstrapServers(nodes),
+        controller.format();
+        controller.spawn();
+        brokers.forEach(KafkaServerProcess::format);
+        brokers.forEach(KafkaServerProcess::spawn);
+        brokers.forEach(broker -> broker.awaitReady(Duration.ofSeconds(120)));
+        LOG.info("Kafka cluster of {} brokers and a controller ready at {} in {} ms", size, bootstrapServers(brokers),
                 (System.nanoTime() - started) / 1_000_000);
-        return List.copyOf(nodes);
+        return new Cluster(controller, List.copyOf(brokers));
     }
 
     /** The {@code bootstrap.servers} of a cluster: every node's address. */
@@ -237,19 +257,26 @@ public final class KafkaServerProcess implements KafkaBroker {
 
     private Path writeConfig() throws IOException {
         String quorum = voters != null ? voters : nodeId + "@localhost:" + freePort();
-        String self = java.util.Arrays.stream(quorum.split(",")).filter(voter -> voter.startsWith(nodeId + "@"))
-                .findFirst().orElseThrow();
-        int controllerPort = Integer.parseInt(self.substring(self.lastIndexOf(':') + 1));
+        String controllerListener = "CONTROLLER://localhost:" + quorum.substring(quorum.lastIndexOf(':') + 1);
         Properties config = new Properties();
         config.putAll(settings);
-        config.put("process.roles", "broker,controller");
+        config.put("process.roles", roles);
         config.put("node.id", Integer.toString(nodeId));
         config.put("controller.quorum.voters", quorum);
-        config.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
-        config.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
         config.put("controller.listener.names", "CONTROLLER");
         config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         config.put("log.dirs", directory.resolve("logs").toString());
+        switch (roles) {
+            case "controller" -> config.put("listeners", controllerListener);
+            case "broker" -> {
+                config.put("listeners", "PLAINTEXT://localhost:" + port);
+                config.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+            }
+            default -> {
+                config.put("listeners", "PLAINTEXT://localhost:" + port + "," + controllerListener);
+                config.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+            }
+        }
         Path file = directory.resolve("server.properties");
         if (Files.exists(file)) {
             // Keep the controller port of the first start: the quorum's address is part of its state.

@@ -48,8 +48,9 @@ public final class LocalStack implements AutoCloseable {
      * @param namespace the Kubernetes namespace runs' resources live in (the cleaner's allow-list)
      * @param gcInterval how often the cleaner garbage-collects orphans
      * @param serviceJvm the services' JVM flags
-     * @param brokers 1: one KRaft broker on {@code kafkaPort}; more: a cluster of that many on free ports, each broker
-     *                and controller, topics replicated three times with min.insync.replicas 2
+     * @param brokers 1: one KRaft broker (its own controller) on {@code kafkaPort}; more: a cluster of that many
+     *                brokers on free ports and a controller of their own, topics replicated three times with
+     *                min.insync.replicas 2
      */
     public record Options(Path dir, Path repo, int kafkaPort, int postgresPort, int kubernetesPort, int runServicePort,
                           int sweeperPort, int cleanerPort, String namespace, Duration gcInterval, int sweepers,
@@ -95,6 +96,8 @@ public final class LocalStack implements AutoCloseable {
     private final Options options;
     private final TopicCatalog topics = TopicCatalog.withDefaultPrefix();
     private List<KafkaServerProcess> kafka = List.of();
+    /** A cluster's controller (null with one broker, which is its own). */
+    private KafkaServerProcess controller;
     private EmbeddedPostgres postgres;
     private KubernetesApi kubernetes;
     private JavaProcess runService;
@@ -120,9 +123,14 @@ public final class LocalStack implements AutoCloseable {
     private void startAll() {
         long started = System.nanoTime();
         mkdirs(options.dir());
-        kafka = options.brokers() == 1
-                ? List.of(KafkaServerProcess.start(options.kafkaPort(), options.dir().resolve("kafka")))
-                : KafkaServerProcess.cluster(options.brokers(), options.dir().resolve("kafka-cluster"));
+        if (options.brokers() == 1) {
+            kafka = List.of(KafkaServerProcess.start(options.kafkaPort(), options.dir().resolve("kafka")));
+        } else {
+            KafkaServerProcess.Cluster cluster = KafkaServerProcess.cluster(options.brokers(),
+                    options.dir().resolve("kafka-cluster"));
+            controller = cluster.controller();
+            kafka = cluster.brokers();
+        }
         postgres = EmbeddedPostgres.start(options.postgresPort(), options.dir().resolve("postgres"));
         kubernetes = KubernetesApi.start(options.kubernetesPort());
         runService = service("run-service", options.runServicePort(), Map.of(
@@ -154,10 +162,13 @@ public final class LocalStack implements AutoCloseable {
                 "VIGIL_HEARTBEATS_SECRET", HEARTBEAT_SECRET,
                 "VIGIL_HEARTBEATS_REQUIRE_TOKEN", String.valueOf(options.requireTokens())));
         if (options.brokers() > 1) {
-            // On a replicated cluster each exactly-once commit writes its transaction markers to three replicas:
-            // at the default 50 ms the sweepers fell tens of seconds behind on these two shared cores, at 200 ms
-            // they keep up (the fault suite's cluster profile, seeds 7 and 8).
+            // Three broker JVMs and a controller share these two cores with everything else, and every produce
+            // request waits for two followers. At the default 50 ms commits the sweepers fell tens of seconds
+            // behind (the fault suite's cluster profile, seed 7); at 200 ms commits and 50 ms ticks they were still
+            // up to 24 s behind before the first fault (seed 10: the stream thread waiting in its producer's flush);
+            // at 200 ms for both, 4 s at worst.
             env.put("VIGIL_SWEEPER_COMMIT_INTERVAL", "200ms");
+            env.put("VIGIL_SWEEPER_TICK_INTERVAL", "200ms");
         }
         return service("sweeper-service", options.sweeperPort(i), env, "sweeper-" + i);
     }
@@ -301,6 +312,7 @@ public final class LocalStack implements AutoCloseable {
         parts.addAll(sweepers);
         parts.addAll(java.util.Arrays.asList(runService, kubernetes));
         parts.addAll(kafka);
+        parts.add(controller);
         parts.add(postgres);
         for (AutoCloseable part : parts) {
             if (part != null) {

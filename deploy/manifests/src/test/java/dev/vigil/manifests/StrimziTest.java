@@ -168,6 +168,9 @@ class StrimziTest {
         assertThat(config.path("transaction.state.log.replication.factor").asInt()).isEqualTo(3);
         assertThat(config.path("min.insync.replicas").asInt()).as("min.insync.replicas").isEqualTo(2);
         assertThat(config.path("transaction.state.log.min.isr").asInt()).as("transaction.state.log.min.isr").isEqualTo(2);
+        // a dead broker's partitions move within 2 s (as in the fault suite's cluster profile), not 9
+        assertThat(config.path("broker.session.timeout.ms").asInt()).as("broker.session.timeout.ms").isEqualTo(2000);
+        assertThat(config.path("broker.heartbeat.interval.ms").asInt()).as("broker.heartbeat.interval.ms").isEqualTo(500);
     }
 
     /** Matches the pool's pods and no other pool's: by labels only, among them the pool's name or its role. */
