@@ -103,7 +103,8 @@ class ApplicationTest {
             assertThat(settings.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(5));
             assertThat(settings.service()).isEqualTo(CleanerSettings.Service.DEFAULTS);
             assertThat(context.getBean(KafkaSettings.class).clientConfig())
-                    .isEqualTo(Map.of("bootstrap.servers", "localhost:9092"));
+                    .isEqualTo(Map.of("bootstrap.servers", "localhost:9092",
+                            "retry.backoff.max.ms", KafkaSettings.RETRY_BACKOFF_MAX_MS));
             assertThat(context.containsBean(RunEventLoop.class)).isFalse();
             assertThat(context.containsBean(GarbageCollectionJob.class)).isFalse();
         }

@@ -1,6 +1,7 @@
 package dev.vigil.manifests;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -22,17 +23,20 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The upstream schemas a rendered object is checked against (src/test/resources/schemas; its README says where each
- * file came from): a built-in kind against Kubernetes 1.36.3's own schema of its type, a custom resource against the
- * openAPIV3Schema of the version its CRD serves (Strimzi 1.2.0, the Prometheus Operator 0.93.0).
+ * file came from): a built-in kind against its definition in Kubernetes 1.36's OpenAPI document, a custom resource
+ * against the openAPIV3Schema of the version its CRD serves (Strimzi 1.2.0, the Prometheus Operator 0.93.0).
  *
  * <p>Two things no OpenAPI validator does by default are done here, because an API server does them: a field the
  * schema does not declare is an error (a lenient apply would drop it silently, a strict one rejects it), and so is an
- * object whose apiVersion and kind have no schema at all (a CRD version that is no longer served, a removed API).
+ * object whose apiVersion and kind have no schema at all (a CRD version that is no longer served, a removed API). And
+ * two types are taken as the API server parses them, not as the OpenAPI document writes them: an IntOrString is a
+ * string or an integer, a Quantity a string or a number ({@code port: 8080}, {@code cpu: 1}).
  * Not checked: CEL rules ({@code x-kubernetes-validations}), which need an API server to evaluate.
  */
 final class UpstreamSchemas {
 
-    static final String KUBERNETES_SCHEMA = "schemas/kubernetes-1.36.3/structured-merge-diff-schema.yaml";
+    static final String KUBERNETES_SCHEMA = "schemas/kubernetes-1.36/swagger.json";
+    private static final String QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
     static final List<String> CRDS = List.of(
             "schemas/strimzi-1.2.0/040-Crd-kafka.yaml",
             "schemas/strimzi-1.2.0/043-Crd-kafkatopic.yaml",
@@ -43,7 +47,7 @@ final class UpstreamSchemas {
     /**
      * The built-in group versions a manifest may use (all GA and served by Kubernetes 1.36), with the package their
      * types are named under. Listed rather than derived: the schema file also holds types of versions no server
-     * serves any more (apps/v1beta1, ...), which must count as having no schema.
+     * serves by default (alpha and beta versions), which must count as having no schema.
      */
     private static final Map<String, String> BUILT_IN = Map.of(
             "v1", "io.k8s.api.core.v1",
@@ -81,7 +85,7 @@ final class UpstreamSchemas {
         if (loaded == null) {
             synchronized (UpstreamSchemas.class) {
                 if (loaded == null) {
-                    ObjectNode definitions = kubernetesDefinitions(readYaml(KUBERNETES_SCHEMA).get(0));
+                    ObjectNode definitions = kubernetesDefinitions(readJson(KUBERNETES_SCHEMA));
                     Map<String, ObjectNode> customResources = new HashMap<>();
                     for (String file : CRDS) {
                         for (JsonNode crd : readYaml(file)) {
@@ -139,59 +143,32 @@ final class UpstreamSchemas {
     }
 
     /**
-     * Kubernetes' structured-merge-diff schema (the field schema client-go's apply configurations are generated
-     * with, from the OpenAPI definitions of the same release) as JSON Schema: a struct's fields are its properties and
-     * nothing else, a map's values and a list's items have their element type, an untyped value (IntOrString,
-     * Quantity, RawExtension) is anything.
+     * The definitions of Kubernetes' OpenAPI document (Swagger 2.0: JSON Schema draft 4 with {@code #/definitions/...}
+     * references), each closed to the fields it declares, IntOrString and Quantity as the API server parses them.
      */
-    static ObjectNode kubernetesDefinitions(JsonNode smdSchema) {
-        ObjectNode definitions = NODES.objectNode();
-        for (JsonNode type : smdSchema.path("types")) {
-            definitions.set(type.path("name").asText(), fromSmd(type));
+    static ObjectNode kubernetesDefinitions(JsonNode openApi) {
+        if (!(openApi.path("definitions") instanceof ObjectNode upstream) || !upstream.has(QUANTITY)) {
+            throw new IllegalStateException(KUBERNETES_SCHEMA + " has no definitions of Kubernetes' types");
         }
+        ObjectNode definitions = upstream.deepCopy();
+        definitions.forEach(UpstreamSchemas::intOrStringAsParsed);
+        definitions.forEach(UpstreamSchemas::closeObjects);
+        ObjectNode quantity = definitions.putObject(QUANTITY);
+        quantity.putArray("type").add("string").add("number");
         return definitions;
     }
 
-    /** One structured-merge-diff type definition or reference (namedType, scalar, list or map) as JSON Schema. */
-    private static ObjectNode fromSmd(JsonNode atom) {
-        if (atom.has("namedType")) {
-            ObjectNode ref = NODES.objectNode();
-            ref.put("$ref", "#/definitions/" + atom.get("namedType").asText());
-            return ref;
+    /** {@code format: int-or-string} is written {@code type: string}; the API server takes an integer too. */
+    private static void intOrStringAsParsed(JsonNode schema) {
+        if (!(schema instanceof ObjectNode node)) {
+            return;
         }
-        int forms = (atom.has("scalar") ? 1 : 0) + (atom.has("list") ? 1 : 0) + (atom.has("map") ? 1 : 0);
-        if (forms != 1 || "untyped".equals(atom.path("scalar").asText())) {
-            return NODES.objectNode(); // untyped, or deduced from the value: anything
+        if ("int-or-string".equals(node.path("format").asText(null))) {
+            node.putArray("type").add("string").add("integer");
         }
-        ObjectNode schema = NODES.objectNode();
-        if (atom.has("scalar")) {
-            schema.put("type", switch (atom.get("scalar").asText()) {
-                case "string" -> "string";
-                case "numeric" -> "number";
-                case "boolean" -> "boolean";
-                default -> throw new IllegalStateException("unknown scalar in " + KUBERNETES_SCHEMA + ": " + atom);
-            });
-        } else if (atom.has("list")) {
-            schema.put("type", "array");
-            schema.set("items", elementType(atom.get("list")));
-        } else {
-            JsonNode map = atom.get("map");
-            schema.put("type", "object");
-            if (map.has("fields")) {
-                ObjectNode properties = schema.putObject("properties");
-                for (JsonNode field : map.get("fields")) {
-                    properties.set(field.path("name").asText(), fromSmd(field.path("type")));
-                }
-                schema.set("additionalProperties", map.has("elementType") ? fromSmd(map.get("elementType")) : BooleanNode.FALSE);
-            } else {
-                schema.set("additionalProperties", elementType(map));
-            }
-        }
-        return schema;
-    }
-
-    private static ObjectNode elementType(JsonNode listOrMap) {
-        return listOrMap.has("elementType") ? fromSmd(listOrMap.get("elementType")) : NODES.objectNode();
+        schema.path("properties").forEach(UpstreamSchemas::intOrStringAsParsed);
+        intOrStringAsParsed(schema.path("items"));
+        intOrStringAsParsed(schema.path("additionalProperties"));
     }
 
     /**
@@ -240,6 +217,17 @@ final class UpstreamSchemas {
         node.path("properties").forEach(UpstreamSchemas::closeObjects);
         closeObjects(node.path("items"));
         closeObjects(node.path("additionalProperties"));
+    }
+
+    private static JsonNode readJson(String resource) {
+        try (InputStream in = UpstreamSchemas.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no test resource " + resource);
+            }
+            return new ObjectMapper().readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static List<JsonNode> readYaml(String resource) {

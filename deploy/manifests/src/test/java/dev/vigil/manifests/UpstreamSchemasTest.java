@@ -137,7 +137,32 @@ class UpstreamSchemasTest {
     @Test
     void aValueOfTheWrongTypeInADeploymentIsAViolation() throws IOException {
         assertThat(schemas.violations(yaml(DEPLOYMENT.replace("replicas: 2", "replicas: two"))))
-                .singleElement().asString().contains("$.spec.replicas").contains("string found, number expected");
+                .singleElement().asString().contains("$.spec.replicas").contains("string found, integer expected");
+    }
+
+    /** Kubernetes' OpenAPI document says which fields are required; the schema used before this one did not. */
+    @Test
+    void aDeploymentWithoutItsSelectorIsAViolation() throws IOException {
+        assertThat(schemas.violations(yaml(DEPLOYMENT.replace("""
+                  selector:
+                    matchLabels: {app: run-service}
+                """, ""))))
+                .singleElement().asString().contains("$.spec").contains("required property 'selector'");
+    }
+
+    @Test
+    void aContainerWithoutANameIsAViolation() throws IOException {
+        assertThat(schemas.violations(yaml(DEPLOYMENT.replace("- name: run-service\n          image:", "- image:"))))
+                .singleElement().asString().contains("$.spec.template.spec.containers[0]").contains("required property 'name'");
+    }
+
+    /** An IntOrString and a Quantity are written as strings in the document; the API server takes numbers too. */
+    @Test
+    void aPortOrAQuantityGivenAsANumberIsNoViolation() throws IOException {
+        assertThat(schemas.violations(yaml(DEPLOYMENT.replace("port: http", "port: 8080").replace("cpu: 100m", "cpu: 1"))))
+                .isEmpty();
+        assertThat(schemas.violations(yaml(DEPLOYMENT.replace("port: http", "port: true"))))
+                .singleElement().asString().contains("$.spec.template.spec.containers[0].readinessProbe.httpGet.port");
     }
 
     @Test
