@@ -220,22 +220,27 @@ final class UpstreamSchemas {
     }
 
     private static JsonNode readJson(String resource) {
-        try (InputStream in = UpstreamSchemas.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("no test resource " + resource);
-            }
-            return new ObjectMapper().readTree(in);
+        try {
+            return new ObjectMapper().readTree(text(resource));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     private static List<JsonNode> readYaml(String resource) {
+        try {
+            return Kustomize.parse(text(resource));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String text(String resource) {
         try (InputStream in = UpstreamSchemas.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("no test resource " + resource);
             }
-            return Kustomize.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
