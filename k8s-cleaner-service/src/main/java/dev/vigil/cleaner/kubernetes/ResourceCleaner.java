@@ -18,11 +18,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.OptionalInt;
 import java.util.function.Predicate;
@@ -141,19 +142,14 @@ public final class ResourceCleaner implements AutoCloseable {
             // An object created just before its run ended may reach the cache's watch after this read: read the
             // cache again a little later (no API request unless something is found). What even that misses,
             // garbage collection finds.
-            Map<String, String> mdc = MDC.getCopyOfContextMap();
-            rechecks.schedule(() -> {
-                if (mdc != null) {
-                    MDC.setContextMap(mdc);
-                }
+            rechecks.schedule(withCallersMdc(() -> {
                 try {
-                    deleteFromCache(runId, attempt, namespace, selector, CleanupTrigger.RUN_FINISHED, endedAt);
+                    return deleteFromCache(runId, attempt, namespace, selector, CleanupTrigger.RUN_FINISHED, endedAt);
                 } catch (RuntimeException e) {
                     LOG.warn("the second look at run {}'s resources failed: {}", runId, e.toString());
-                } finally {
-                    MDC.clear();
+                    return List.of();
                 }
-            }, LATE_ARRIVAL_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
+            }), LATE_ARRIVAL_RECHECK.toMillis(), TimeUnit.MILLISECONDS);
         }
         return deleteFromCache(runId, attempt, namespace, selector, trigger, endedAt);
     }
@@ -161,19 +157,10 @@ public final class ResourceCleaner implements AutoCloseable {
     private List<CleanupPerformed> deleteFromCache(String runId, int attempt, String namespace,
                                                    Map<String, String> selector, CleanupTrigger trigger,
                                                    Instant endedAt) {
-        Map<String, String> mdc = MDC.getCopyOfContextMap();
         List<Future<List<CleanupPerformed>>> perKind = new ArrayList<>();
         for (ResourceKind kind : settings.kinds()) {
-            perKind.add(kinds.submit(() -> {
-                if (mdc != null) {
-                    MDC.setContextMap(mdc);
-                }
-                try {
-                    return deleteKind(runId, attempt, namespace, kind, selector, trigger, endedAt);
-                } finally {
-                    MDC.clear();
-                }
-            }));
+            perKind.add(kinds.submit(withCallersMdc(() -> deleteKind(runId, attempt, namespace, kind, selector, trigger,
+                    endedAt))));
         }
         List<CleanupPerformed> done = new ArrayList<>();
         for (Future<List<CleanupPerformed>> kind : perKind) {
@@ -188,6 +175,21 @@ public final class ResourceCleaner implements AutoCloseable {
             }
         }
         return done;
+    }
+
+    /** {@code task} run on another thread with the logging context (run id, workspace) of the calling one. */
+    private static <T> Callable<T> withCallersMdc(Callable<T> task) {
+        Map<String, String> mdc = MDC.getCopyOfContextMap();
+        return () -> {
+            if (mdc != null) {
+                MDC.setContextMap(mdc);
+            }
+            try {
+                return task.call();
+            } finally {
+                MDC.clear();
+            }
+        };
     }
 
     private List<CleanupPerformed> deleteKind(String runId, int attempt, String namespace, ResourceKind kind,
