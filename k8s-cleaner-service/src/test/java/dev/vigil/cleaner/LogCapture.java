@@ -18,9 +18,15 @@ public final class LogCapture implements AutoCloseable {
         root.addAppender(appender);
     }
 
-    /** The formatted messages logged at {@code level}. */
+    /**
+     * The formatted messages logged at {@code level}. Other threads (the cache's informers, the cleaner's second
+     * look) may log meanwhile: the list is read under the lock the appender appends under.
+     */
     public List<String> messages(Level level) {
-        return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
+        synchronized (appender) {
+            return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
+                    .toList();
+        }
     }
 
     @Override

@@ -89,7 +89,11 @@ class PoisonRecordIT {
 
             assertThat(service.call("GET", "/prometheus", null, null).body()).containsPattern(
                     "vigil_run_service_poison_records_total\\{[^}]*sqlstate=\"22021\"[^}]*topic=\"" + topic + "\"[^}]*} 1\\.0");
-            assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.ERROR)
+            List<ILoggingEvent> logged;
+            synchronized (logs) { // the appender appends under this lock, from the service's threads
+                logged = List.copyOf(logs.list);
+            }
+            assertThat(logged).filteredOn(e -> e.getLevel() == Level.ERROR)
                     .filteredOn(e -> e.getFormattedMessage().contains(id))
                     .as("one ERROR line naming the run").hasSize(1)
                     .allSatisfy(e -> assertThat(e.getFormattedMessage()).contains("22021"));
