@@ -7,12 +7,22 @@ import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
+import java.lang.reflect.Field;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 
 /**
@@ -21,6 +31,11 @@ import java.util.stream.Collectors;
  * ({@code /version}, {@code /api}, {@code /apis}, {@code /api/v1}, {@code /apis/apps/v1}, ...) the
  * plain mock lacks, so the real {@code kubectl --server ...} can list and delete in it, short names
  * ({@code kubectl get deploy,svc,po}) included. No controllers run: a Deployment creates no Pods.
+ *
+ * <p>Watches end off the server's event loop ({@code WatchEnding}): fabric8's mock waits there for the
+ * watch's sender thread, which may itself wait for a write that only that event loop can finish, so a
+ * watcher that died with events still unsent (the fault suite's {@code kill -9 cleaner}) stalled every
+ * request on the same event loop for 30 s or more.
  */
 public final class KubernetesApi implements AutoCloseable {
 
@@ -102,12 +117,32 @@ public final class KubernetesApi implements AutoCloseable {
     @Override
     public void close() {
         server.destroy();
+        dispatcher.endings.shutdownNow();
     }
 
-    /** The CRUD dispatcher, answering discovery requests itself. */
+    /** The CRUD dispatcher, answering discovery requests itself and ending watches off the event loop. */
     private static final class DiscoveringCrudDispatcher extends KubernetesCrudDispatcher {
 
         private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+        /** The open watches the CRUD dispatcher sends each change to. */
+        private final Set<?> watches;
+        /** Held (shared) by every request that may send watch events; see {@link WatchEnding#end}. */
+        private final ReadWriteLock sending = new ReentrantReadWriteLock();
+        private final ExecutorService endings = Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "kubernetes-api-watch-end");
+            thread.setDaemon(true);
+            return thread;
+        });
+
+        DiscoveringCrudDispatcher() {
+            try {
+                Field field = KubernetesCrudDispatcher.class.getDeclaredField("watchEventListeners");
+                field.setAccessible(true);
+                watches = (Set<?>) field.get(this);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("this fabric8 mock server keeps its watches elsewhere", e);
+            }
+        }
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
@@ -119,7 +154,80 @@ public final class KubernetesApi implements AutoCloseable {
             }
             boolean watch = pathAndQuery.length > 1 && pathAndQuery[1].contains("watch=true");
             requests.computeIfAbsent(watch ? "WATCH" : request.getMethod(), verb -> new LongAdder()).increment();
-            return super.dispatch(request);
+            if ("GET".equals(request.getMethod())) {
+                MockResponse response = super.dispatch(request);
+                WebSocketListener listener = response.getWebSocketListener();
+                return listener == null ? response : response.withWebSocketUpgrade(new WatchEnding(listener));
+            }
+            sending.readLock().lock();
+            try {
+                return super.dispatch(request);
+            } finally {
+                sending.readLock().unlock();
+            }
+        }
+
+        /**
+         * A watch whose end (the client closed it, or its connection broke) runs on a thread of its own instead
+         * of the event loop. The watch first leaves the set of open watches, and the end waits for any request
+         * still sending to it: fabric8's watch stops its sender when it ends, and a change sent to a stopped
+         * sender fails the request that made it and is never sent to the watches after it.
+         */
+        private final class WatchEnding extends WebSocketListener {
+
+            private final WebSocketListener watch;
+            private final AtomicBoolean ended = new AtomicBoolean();
+
+            WatchEnding(WebSocketListener watch) {
+                this.watch = watch;
+            }
+
+            @Override
+            public void onBeforeAccept(WebSocket webSocket, Response response) {
+                watch.onBeforeAccept(webSocket, response);
+            }
+
+            @Override
+            public void onOpen(WebSocket webSocket, Response response) {
+                watch.onOpen(webSocket, response);
+            }
+
+            @Override
+            public void onMessage(WebSocket webSocket, String text) {
+                watch.onMessage(webSocket, text);
+            }
+
+            @Override
+            public void onMessage(WebSocket webSocket, byte[] bytes) {
+                watch.onMessage(webSocket, bytes);
+            }
+
+            @Override
+            public void onClosing(WebSocket webSocket, int code, String reason) {
+                watch.onClosing(webSocket, code, reason);
+            }
+
+            @Override
+            public void onClosed(WebSocket webSocket, int code, String reason) {
+                end(() -> watch.onClosed(webSocket, code, reason));
+            }
+
+            @Override
+            public void onFailure(WebSocket webSocket, Throwable error, Response response) {
+                end(() -> watch.onFailure(webSocket, error, response));
+            }
+
+            private void end(Runnable ending) {
+                if (!ended.compareAndSet(false, true)) {
+                    return;
+                }
+                endings.execute(() -> {
+                    watches.remove(watch);
+                    sending.writeLock().lock();
+                    sending.writeLock().unlock();
+                    ending.run();
+                });
+            }
         }
 
         private static String discovery(String path) {
