@@ -104,6 +104,11 @@ public final class KubernetesApi implements AutoCloseable {
         return count == null ? 0 : count.sum();
     }
 
+    /** How many watches are open: a watch leaves as soon as its end begins. */
+    int openWatches() {
+        return dispatcher.watches.size();
+    }
+
     /** The API server URL, e.g. {@code http://127.0.0.1:6443/}. */
     public String url() {
         return server.url("/");

@@ -61,6 +61,7 @@ class KubernetesApiTest {
                     + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             assertThat(head(watcher.getInputStream())).startsWith("HTTP/1.1 101");
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> api.openWatches() == 2);
 
             String payload = "x".repeat(64 * 1024);
             for (int i = 0; i < 300; i++) {
@@ -70,7 +71,7 @@ class KubernetesApiTest {
             // kill -9: the kernel resets the connection.
             watcher.setSoLinger(true, 0);
             watcher.close();
-            Thread.sleep(500);
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> api.openWatches() == 1);
 
             // A change made now is answered in time and reaches the watch that is still open.
             long start = System.nanoTime();
